@@ -1,0 +1,3 @@
+from course_tutor.cli import main
+
+raise SystemExit(main())
