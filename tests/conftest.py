@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.recording import vcr_settings
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
 
 class NetworkBlocked(RuntimeError):
@@ -48,3 +54,14 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """Cassettes live in the top-level `cassettes/`, a folder per test module."""
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture
+def vcr_config() -> dict[str, Any]:
+    return vcr_settings()
