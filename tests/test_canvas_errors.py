@@ -302,7 +302,7 @@ async def test_token_never_reaches_logs_or_errors(
     request_lines = [
         r
         for r in caplog.records
-        if r.name == "course_tutor.canvas.client" and "GET" in r.getMessage()
+        if r.name == "course_tutor.canvas.requester" and "GET" in r.getMessage()
     ]
     assert any("/api/v1/courses/3 404" in r.getMessage() for r in request_lines)
     assert all("attempt" in r.getMessage() for r in request_lines)
@@ -313,7 +313,7 @@ async def test_request_log_line_shape(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="course_tutor.canvas"):
         async with make_client(canvas) as client:
             await client.get_single_course("sis_course_id:A/B")
-    [line] = [r for r in caplog.records if r.name == "course_tutor.canvas.client"]
+    [line] = [r for r in caplog.records if r.name == "course_tutor.canvas.requester"]
     assert line.levelno == logging.INFO
     assert line.msg.startswith("GET %s %d in %.0f ms")
     message = line.getMessage()

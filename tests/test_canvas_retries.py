@@ -18,7 +18,7 @@ from course_tutor.canvas import (
     RateLimitedError,
     RetryPolicy,
 )
-from course_tutor.canvas.retry import retry_after
+from course_tutor.canvas.retry import RetryBudget, retry_after
 from tests.canvas_fakes import (
     CountingSleep,
     FakeCanvas,
@@ -343,3 +343,27 @@ async def test_concurrent_requests_share_a_small_semaphore() -> None:
     async with make_client(FakeCanvas(answer)) as client:  # type: ignore[arg-type]
         await asyncio.gather(*(client.get_single_course(1) for _ in range(12)))
     assert peak == 4
+
+
+def test_retry_budget_counts_each_kind_separately() -> None:
+    budget = RetryBudget(
+        RetryPolicy(max_retries=1, max_rate_limit_retries=2, max_total_wait=100.0),
+        random.Random(3),
+    )
+    assert budget.wait_before_retry(rate_limited=False) is not None
+    assert budget.wait_before_retry(rate_limited=False) is None
+    assert budget.wait_before_retry(rate_limited=True, asked=5.0) == 5.0
+    assert budget.wait_before_retry(rate_limited=True, asked=6.0) == 6.0
+    assert budget.wait_before_retry(rate_limited=True, asked=1.0) is None
+
+
+def test_retry_budget_clamps_backoff_to_what_is_left() -> None:
+    policy = RetryPolicy(max_retries=10, max_total_wait=1.0, backoff_base=100.0)
+    budget = RetryBudget(policy, random.Random(0))
+    first = budget.wait_before_retry(rate_limited=False)
+    assert first is not None
+    assert first <= 1.0
+    while budget.waited < 1.0:
+        assert budget.wait_before_retry(rate_limited=False) is not None
+    assert budget.wait_before_retry(rate_limited=False) is None
+    assert budget.waited == pytest.approx(1.0)

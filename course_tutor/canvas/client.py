@@ -9,51 +9,29 @@ within bounds; whatever still fails becomes a CanvasError (see ``errors``).
 from __future__ import annotations
 
 import asyncio
-import enum
-import json
 import logging
 import random
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from course_tutor import __version__
-from course_tutor.canvas.address import API_PREFIX, normalize_base_url, origin
-from course_tutor.canvas.errors import CanvasConfigError, CanvasError
-from course_tutor.canvas.failures import (
-    error_for_response,
-    error_for_transport,
-    is_rate_limited,
-    unreadable,
-)
+from course_tutor.canvas.address import normalize_base_url
+from course_tutor.canvas.failures import unreadable
 from course_tutor.canvas.ids import course_id_segment, module_id_segment, plain_id
-from course_tutor.canvas.links import next_link
 from course_tutor.canvas.listing import Listing
 from course_tutor.canvas.models import Course, Module, ModuleItem, User
-from course_tutor.canvas.retry import RetryPolicy, retry_after
+from course_tutor.canvas.pagination import collect, loggable, parse_records, resolve
+from course_tutor.canvas.requester import Query, Requester, Sleep
+from course_tutor.canvas.retry import RetryPolicy
 from course_tutor.canvas.throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
-Sleep = Callable[[float], Awaitable[object]]
-QueryValue = str | int | bool | Iterable[str] | None
-Query = list[tuple[str, str | int | float | bool | None]]
-
-PER_PAGE = 100
-"""The largest page Canvas serves; older installs quietly give 50."""
-
-# Failures where the request may simply not have reached Canvas, or Canvas
-# dropped it: worth another try.
-_RETRYABLE_TRANSPORT = (
-    httpx2.TimeoutException,
-    httpx2.NetworkError,
-    httpx2.RemoteProtocolError,
-)
+QueryValue = str | int | bool | list[str] | None
 
 
 class CanvasClient:
@@ -85,19 +63,16 @@ class CanvasClient:
         self.base_url = normalize_base_url(base_url)
         """The normalised Canvas address, without ``/api/v1``."""
         self.max_items = max_items
-        self.retry = retry or RetryPolicy()
-        self._api_root = self.base_url + API_PREFIX
-        self._origin = origin(httpx2.URL(self._api_root))
-        self._token = _checked_token(token)
-        self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._throttle = Throttle(low_remaining_threshold, max_throttle_delay)
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._http = httpx2.AsyncClient(
+        self._requester = Requester(
+            self.base_url,
+            token,
             transport=transport,
             timeout=timeout,
-            headers=self._headers(),
-            follow_redirects=False,
+            max_concurrency=max_concurrency,
+            retry=retry or RetryPolicy(),
+            throttle=Throttle(low_remaining_threshold, max_throttle_delay),
+            sleep=sleep,
+            rng=rng or random.Random(),
         )
 
     def __repr__(self) -> str:
@@ -111,7 +86,7 @@ class CanvasClient:
 
     async def aclose(self) -> None:
         """Close the connections; the client cannot be used afterwards."""
-        await self._http.aclose()
+        await self._requester.aclose()
 
     # -- endpoints ---------------------------------------------------------
 
@@ -171,6 +146,8 @@ class CanvasClient:
             what=f"the modules of course {course_id}",
         )
 
+        # search_term is not passed on to the items: the module already
+        # matched, so all of its items are shown, as for smaller modules.
         if "items" in includes:
             item_includes = [name for name in includes if name == "content_details"]
             item_query = _query(include=item_includes, student_id=student)
@@ -240,57 +217,15 @@ class CanvasClient:
         what: str,
         unwrap: Callable[[Any], Any] | None = None,
     ) -> Listing[M]:
-        """Every record across pages, following ``rel="next"`` links."""
-        listing: Listing[M] = Listing()
-        url: str | httpx2.URL = self._url(path_or_url)
-        params: Query | None = [*query, ("per_page", str(PER_PAGE))]
-        visited: set[str] = set()
-
-        while True:
-            response = await self._get(url, params, what=what)
-            page = self._decode(response, what)
-            if not isinstance(page, list):
-                raise unreadable(what, "expected a list", status=response.status_code)
-            if not page:
-                break
-
-            records = _parse_records(page, model, what, unwrap)
-            room = self.max_items - len(listing.items)
-            listing.items.extend(records[:room])
-            if len(records) > room:
-                listing.truncated = True
-                break
-
-            following = self._next_page(response, visited)
-            if following is _End.LAST_PAGE:
-                break
-            if following is _End.REFUSED or len(listing.items) >= self.max_items:
-                listing.truncated = True
-                break
-            url, params = following, None
-        return listing
-
-    def _next_page(
-        self, response: httpx2.Response, visited: set[str]
-    ) -> httpx2.URL | _End:
-        """The next page's URL, or why there is none to follow."""
-        link = next_link(response)
-        if link is None:
-            return _End.LAST_PAGE
-        url = _parse_url(link, relative_to=response.request.url)
-        if url is None or not self._may_send_to(url):
-            logger.warning(
-                "Not following a next page link to %s: not the configured Canvas",
-                _without_query(url),
-            )
-            return _End.REFUSED
-
-        # A link back to a page already read would loop forever.
-        if str(url) in visited:
-            logger.warning("Stopping: next page link repeats %s", _without_query(url))
-            return _End.LAST_PAGE
-        visited.add(str(url))
-        return url
+        return await collect(
+            self._requester,
+            path_or_url,
+            query,
+            model,
+            what=what,
+            max_items=self.max_items,
+            unwrap=unwrap,
+        )
 
     async def _fill_missing_items(
         self, modules: Listing[Module], course: str, query: Query
@@ -323,13 +258,14 @@ class CanvasClient:
         if module.items_url is None:
             url = f"/courses/{course}/modules/{module.id}/items"
         else:
-            url = _parse_url(module.items_url, relative_to=httpx2.URL(self._api_root))
-            if url is None or not self._may_send_to(url):
+            root = httpx2.URL(self._requester.api_root)
+            url = resolve(module.items_url, relative_to=root)
+            if url is None or not self._requester.may_send_to(url):
                 logger.warning(
                     "Not fetching the items of module %s from %s: not the "
                     "configured Canvas",
                     module.id,
-                    _without_query(url),
+                    loggable(url),
                 )
                 return None
         return await self._list(
@@ -341,169 +277,13 @@ class CanvasClient:
     async def _get_object(
         self, path: str, query: Query, model: type[M], *, what: str
     ) -> M:
-        response = await self._get(self._url(path), query, what=what)
-        body = self._decode(response, what)
+        body, response = await self._requester.get_json(
+            self._requester.url(path), query, what=what
+        )
         if not isinstance(body, dict):
             raise unreadable(what, "expected an object", status=response.status_code)
-        [record] = _parse_records([body], model, what)
+        [record] = parse_records([body], model, what)
         return record
-
-    async def _get(
-        self, url: str | httpx2.URL, params: Query | None, *, what: str
-    ) -> httpx2.Response:
-        """One GET, retried on throttling, server errors and lost connections
-        within the retry policy; raises the matching CanvasError otherwise."""
-        policy = self.retry
-        retries = rate_limit_retries = 0
-        waited = 0.0
-        attempt = 0
-
-        while True:
-            attempt += 1
-            try:
-                response = await self._send(url, params, attempt)
-            except httpx2.DecodingError:
-                raise unreadable(what, "it could not be decoded", status=None) from None
-            except httpx2.TransportError as exc:
-                failure: CanvasError = error_for_transport(
-                    exc, host=self._origin[1], attempts=attempt
-                )
-                if (
-                    not isinstance(exc, _RETRYABLE_TRANSPORT)
-                    or retries >= policy.max_retries
-                ):
-                    raise failure from exc
-                retries += 1
-                delay = policy.backoff(retries, self._rng)
-                asked = None
-            else:
-                if response.is_success:
-                    return response
-                failure = error_for_response(
-                    response,
-                    what=what,
-                    token_sent=self._token is not None,
-                    attempts=attempt,
-                    redact=self._redact,
-                )
-                asked = retry_after(response)
-                if is_rate_limited(response):
-                    if rate_limit_retries >= policy.max_rate_limit_retries:
-                        raise failure
-                    rate_limit_retries += 1
-                    delay = policy.backoff(rate_limit_retries, self._rng)
-                elif response.status_code >= 500 and retries < policy.max_retries:
-                    retries += 1
-                    delay = policy.backoff(retries, self._rng)
-                else:
-                    raise failure
-
-            # Canvas's Retry-After wins over our own guess; if it, or any
-            # wait, no longer fits in the budget, give up now.
-            remaining = policy.max_total_wait - waited
-            if asked is not None:
-                delay = asked
-            if delay > remaining or remaining <= 0:
-                if asked is not None or remaining <= 0:
-                    raise failure
-                delay = remaining
-            waited += delay
-            logger.debug("Retrying in %.2f s after attempt %d", delay, attempt)
-            await self._sleep(delay)
-
-    async def _send(
-        self, url: str | httpx2.URL, params: Query | None, attempt: int
-    ) -> httpx2.Response:
-        async with self._semaphore:
-            if self._throttle.delay > 0:
-                logger.debug(
-                    "Canvas quota running low: waiting %.2f s", self._throttle.delay
-                )
-                await self._sleep(self._throttle.delay)
-
-            started = time.perf_counter()
-            try:
-                response = await self._http.get(url, params=params)
-            except httpx2.TransportError as exc:
-                logger.info(
-                    "GET %s failed: %s after %.0f ms (attempt %d)",
-                    _path_of(url),
-                    type(exc).__name__,
-                    (time.perf_counter() - started) * 1000,
-                    attempt,
-                )
-                raise
-            self._throttle.observe(response)
-
-        logger.info(
-            "GET %s %d in %.0f ms (attempt %d)",
-            _path_of(response.request.url),
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            attempt,
-        )
-        return response
-
-    # -- helpers -----------------------------------------------------------
-
-    def _headers(self) -> dict[str, str]:
-        headers = {
-            "Accept": "application/json",
-            "User-Agent": f"course-tutor/{__version__}",
-        }
-        if self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return headers
-
-    def _url(self, path_or_url: str | httpx2.URL) -> str | httpx2.URL:
-        """A path below ``/api/v1`` made absolute; a URL kept as it is."""
-        if isinstance(path_or_url, str) and path_or_url.startswith("/"):
-            return self._api_root + path_or_url
-        return path_or_url
-
-    def _may_send_to(self, url: httpx2.URL) -> bool:
-        """Only the configured scheme, host and port ever see the token."""
-        if url.scheme not in ("http", "https") or url.userinfo:
-            return False
-        return origin(url) == self._origin
-
-    def _decode(self, response: httpx2.Response, what: str) -> Any:
-        text = response.text
-        # Canvas may guard JSON against hijacking with this prefix.
-        text = text.removeprefix("while(1);")
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise unreadable(
-                what, "it is not JSON", status=response.status_code
-            ) from None
-
-    def _redact(self, text: str) -> str:
-        if self._token:
-            text = text.replace(self._token, "[token]")
-        return text
-
-
-class _End(enum.Enum):
-    """Why a listing has no next page to fetch."""
-
-    LAST_PAGE = "last page"
-    REFUSED = "next page not on the configured Canvas"
-
-
-def _checked_token(token: str | None) -> str | None:
-    """The token, or None when there is none; never echoed on refusal."""
-    if token is None or token == "":
-        return None
-    if not isinstance(token, str):
-        raise CanvasConfigError("The Canvas access token must be text.")
-    if not all("!" <= ch <= "~" for ch in token):
-        raise CanvasConfigError(
-            "The Canvas access token contains spaces or characters a token "
-            "never has; it may have been pasted with something else. Copy it "
-            "again, then run `course-tutor init`."
-        )
-    return token
 
 
 def _optional_id(value: object, what: str) -> int | None:
@@ -535,46 +315,8 @@ def _query(**values: QueryValue) -> Query:
     return query
 
 
-def _parse_records(
-    records: list[Any],
-    model: type[M],
-    what: str,
-    unwrap: Callable[[Any], Any] | None = None,
-) -> list[M]:
-    try:
-        return [model.model_validate(unwrap(r) if unwrap else r) for r in records]
-    except ValidationError as exc:
-        raise unreadable(
-            what,
-            f"{exc.error_count()} field(s) in an unexpected shape",
-            status=200,
-        ) from None
-
-
 def _unwrap_course(record: Any) -> Any:
     """``{"course": {...}}`` → the course; a bare course passes through."""
     if isinstance(record, Mapping) and isinstance(record.get("course"), Mapping):
         return record["course"]
     return record
-
-
-def _path_of(url: str | httpx2.URL) -> str:
-    """The request path as sent, without the query."""
-    raw = httpx2.URL(url).raw_path if isinstance(url, str) else url.raw_path
-    return raw.split(b"?", 1)[0].decode("ascii", "replace")
-
-
-def _parse_url(text: str, *, relative_to: httpx2.URL) -> httpx2.URL | None:
-    """An absolute URL as given, or a relative one resolved; None if unreadable."""
-    try:
-        url = httpx2.URL(text)
-        return url if url.is_absolute_url else relative_to.join(url)
-    except httpx2.InvalidURL:
-        return None
-
-
-def _without_query(url: httpx2.URL | None) -> str:
-    """A URL fit for a log line: no query, which may carry anything."""
-    if url is None:
-        return "an unreadable address"
-    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}{url.path}"

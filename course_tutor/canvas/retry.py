@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -42,6 +42,48 @@ class RetryPolicy:
         """A full-jitter wait before retry ``retry_number`` (counted from 1)."""
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (retry_number - 1))
         return rng.uniform(0.0, ceiling)
+
+
+@dataclass
+class RetryBudget:
+    """The retries and waiting one request has used up so far."""
+
+    policy: RetryPolicy
+    rng: random.Random = field(default_factory=random.Random)
+    retries: int = 0
+    rate_limit_retries: int = 0
+    waited: float = 0.0
+
+    def wait_before_retry(
+        self, *, rate_limited: bool, asked: float | None = None
+    ) -> float | None:
+        """Seconds to wait before the next try, or None to give up.
+
+        ``asked`` is Canvas's Retry-After: it replaces our own backoff, and if
+        it does not fit in what is left of the budget, waiting is pointless.
+        """
+        if rate_limited:
+            if self.rate_limit_retries >= self.policy.max_rate_limit_retries:
+                return None
+            self.rate_limit_retries += 1
+            guess = self.policy.backoff(self.rate_limit_retries, self.rng)
+        else:
+            if self.retries >= self.policy.max_retries:
+                return None
+            self.retries += 1
+            guess = self.policy.backoff(self.retries, self.rng)
+
+        left = self.policy.max_total_wait - self.waited
+        if asked is not None:
+            if asked > left:
+                return None
+            delay = asked
+        elif left > 0:
+            delay = min(guess, left)
+        else:
+            return None
+        self.waited += delay
+        return delay
 
 
 def retry_after(
