@@ -22,6 +22,18 @@ def _run_demo_canvas(args: argparse.Namespace) -> int:
     return serve_canvas(args)
 
 
+def _run_demo_model(args: argparse.Namespace) -> int:
+    from course_tutor.demo.serve import serve_model
+
+    return serve_model(args)
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from course_tutor.headless import run_ask
+
+    return run_ask(args)
+
+
 def _run_default(args: argparse.Namespace) -> int:
     from course_tutor.demo.headless import print_demo_answer
 
@@ -68,7 +80,46 @@ def build_parser() -> argparse.ArgumentParser:
         "malformed:0.1; repeatable",
     )
     demo_canvas.set_defaults(handler=_run_demo_canvas)
+
+    demo_model = commands.add_parser(
+        "demo-model",
+        help="serve the scripted model over HTTP (OpenAI-compatible /v1)",
+        description="Serve the scripted offline model on 127.0.0.1 as an "
+        "OpenAI-compatible Chat Completions server.",
+    )
+    demo_model.add_argument("--port", type=int, default=8766)
+    demo_model.add_argument(
+        "--pace-ms", type=float, default=0.0, help="pause between streamed chunks"
+    )
+    demo_model.set_defaults(handler=_run_demo_model)
+
+    ask = commands.add_parser(
+        "ask",
+        help="ask one question without the screen and print the answer",
+        description="Play one turn headless and print the answer.",
+    )
+    ask.add_argument("text", metavar="TEXT", help="what to ask the tutor")
+    _add_session_options(ask)
+    ask.add_argument("--json", action="store_true", help="print a JSON object")
+    ask.add_argument(
+        "-v", "--verbose", action="store_true", help="show tool calls on stderr"
+    )
+    ask.set_defaults(handler=_run_ask)
     return parser
+
+
+def _add_session_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the bundled demo Canvas (no keys, no network)",
+    )
+    parser.add_argument(
+        "--prompt",
+        metavar="FILE",
+        help="use these instructions instead of the shipped ones",
+    )
+    parser.add_argument("--model", metavar="M", help="the model to ask")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

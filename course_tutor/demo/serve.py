@@ -27,3 +27,18 @@ def serve_canvas(args: argparse.Namespace) -> int:
     )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
     return 0
+
+
+def serve_model(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from course_tutor.demo.scripted import scripted_model_app
+
+    app = scripted_model_app(pace_ms=args.pace_ms)
+    print(
+        f"Scripted model at http://127.0.0.1:{args.port}/v1 "
+        "(model: course-tutor-scripted, any API key). Press Ctrl+C to stop.",
+        flush=True,
+    )
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    return 0
