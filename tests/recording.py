@@ -16,9 +16,7 @@ SECRET_HEADERS = (
     "api-key",
 )
 SECRET_FIELDS = ("access_token", "refresh_token", "client_secret", "code_verifier")
-_SECRET_FIELD = re.compile(
-    r'("(?:' + "|".join(SECRET_FIELDS) + r')"\s*:\s*)"[^"]*"'
-)
+_SECRET_FIELD = re.compile(r'("(?:' + "|".join(SECRET_FIELDS) + r')"\s*:\s*)"[^"]*"')
 
 
 def _scrub_text(text: str) -> str:
@@ -41,7 +39,9 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
             del headers[name]
     body = response.get("body", {}).get("string")
     if isinstance(body, bytes):
-        response["body"]["string"] = _scrub_text(body.decode("utf-8", "replace")).encode()
+        response["body"]["string"] = _scrub_text(
+            body.decode("utf-8", "replace")
+        ).encode()
     elif isinstance(body, str):
         response["body"]["string"] = _scrub_text(body)
     return response
@@ -57,4 +57,3 @@ def vcr_settings() -> dict[str, Any]:
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
     }
-

@@ -106,9 +106,7 @@ async def test_enrollment_state_filters() -> None:
     async with _client() as client:
         response = await client.get("/api/v1/courses?enrollment_state=active")
     active = [
-        c["id"]
-        for c in _enrolled()
-        if c["enrollment"]["enrollment_state"] == "active"
+        c["id"] for c in _enrolled() if c["enrollment"]["enrollment_state"] == "active"
     ]
     assert [c["id"] for c in response.json()] == active
     assert len(active) < len(_enrolled())
@@ -140,7 +138,9 @@ async def test_course_by_sis_id_and_encoded_segment() -> None:
     segment = quote(f"sis_course_id:{course['sis_course_id']}", safe="")
     async with _client() as client:
         found = await client.get(f"/api/v1/courses/{segment}")
-        slashed = await client.get(f"/api/v1/courses/sis_course_id:a%2F..%2F{course['id']}")
+        slashed = await client.get(
+            f"/api/v1/courses/sis_course_id:a%2F..%2F{course['id']}"
+        )
     assert found.json()["id"] == course["id"]
     assert slashed.status_code == 404
 
@@ -371,7 +371,14 @@ def test_fault_specs(spec: str, expected: Fault) -> None:
     assert parse_fault(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["teapot", "500:often", "500:2"])
-def test_bad_fault_specs_are_refused(spec: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        ("teapot", "unknown fault kind"),
+        ("500:often", "must be a number"),
+        ("500:2", "between 0 and 1"),
+    ],
+)
+def test_bad_fault_specs_are_refused(spec: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
         parse_fault(spec)
