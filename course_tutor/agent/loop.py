@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 INTERRUPTED = "\n\n_[answer interrupted]_"
 REPEAT_LIMIT = 2
+_CUT_MESSAGE = (
+    "The answer was cut off because the connection to the model was lost. "
+    "What arrived is kept; ask again to continue."
+)
 
 
 class Tool(Protocol):
@@ -113,6 +117,7 @@ class Agent:
         turn.start_step()
         try:
             stream = await self._create(self.budget.fit(turn.history))
+            finished = False
             async with stream:
                 async for chunk in stream:
                     if chunk.usage is not None:
@@ -121,6 +126,7 @@ class Agent:
                             chunk.usage.completion_tokens or 0,
                         )
                     for choice in chunk.choices[:1]:
+                        finished = finished or choice.finish_reason is not None
                         delta = choice.delta
                         if delta.content:
                             turn.text += delta.content
@@ -138,14 +144,17 @@ class Agent:
                 error, model=self.model, base_url=str(self.client.base_url)
             )
             if turn.text and kind in ("offline", "timeout", "bad_stream"):
-                kind = "stream_cut"
-                message = (
-                    "The answer was cut off because the connection to the model "
-                    "was lost. What arrived is kept; ask again to continue."
-                )
+                kind, message = "stream_cut", _CUT_MESSAGE
             log.warning("model request failed: %s (%s)", kind, type(error).__name__)
             turn.fail()
             yield TurnFailed(kind, message, partial=turn.text)
+            return
+        if not finished:
+            # The stream ended without saying why: the connection was cut
+            # (the SDK stops quietly when the server just hangs up).
+            log.warning("model stream ended without a finish reason")
+            turn.fail()
+            yield TurnFailed("stream_cut", _CUT_MESSAGE, partial=turn.text)
             return
         turn.calls = turn.collector.calls
 
