@@ -60,7 +60,7 @@ def _term(course: Record) -> str | None:
     return terms.get(course.get("enrollment_term_id"))
 
 
-# -- compact tool results -----------------------------------------------------
+# -- compact tool results ----------------------------------------------------
 
 
 def courses_result() -> list[Record]:
@@ -205,7 +205,7 @@ def _by_id(course_id: Any) -> Record:
     return next(c for c in load_school()["courses"] if str(c["id"]) == str(course_id))
 
 
-# -- a conversation -------------------------------------------------------------
+# -- a conversation ----------------------------------------------------------
 
 
 @dataclass
@@ -251,3 +251,73 @@ class History:
             }
         )
         return self
+
+
+# -- talking to the app ------------------------------------------------------
+
+
+def client_for(app: Any) -> Any:
+    import httpx2
+
+    return httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app),
+        base_url="http://127.0.0.1",
+        headers={"Authorization": "Bearer test"},
+    )
+
+
+def request_body(history: History, tools: tuple[str, ...] = TOOL_NAMES, **extra: Any):
+    body: Record = {"model": "course-tutor-scripted", "messages": history.messages}
+    if tools:
+        body["tools"] = tool_schemas(tools)
+    return {**body, **extra}
+
+
+@dataclass
+class Turn:
+    """One student turn: every tool-calling step, then the answer."""
+
+    steps: list[Record]
+    answer: Record
+
+    @property
+    def text(self) -> str:
+        return self.answer.get("content") or ""
+
+    @property
+    def calls(self) -> list[tuple[str, Record]]:
+        """(name, arguments) of every tool call, in order."""
+        return [
+            (c["function"]["name"], json.loads(c["function"]["arguments"]))
+            for step in self.steps
+            for c in step["tool_calls"]
+        ]
+
+
+async def step(client: Any, history: History, **options: Any) -> Record:
+    """One request; the assistant message it answers with."""
+    response = await client.post(
+        "/v1/chat/completions", json=request_body(history, **options)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["choices"][0]["message"]
+
+
+async def turn(
+    client: Any,
+    history: History,
+    text: str,
+    override: dict[str, Any] | None = None,
+    **options: Any,
+) -> Turn:
+    """Say `text`, answer the tool calls from the dataset until the tutor answers."""
+    history.user(text)
+    steps = []
+    for _ in range(8):
+        message = await step(client, history, **options)
+        history.assistant(message)
+        if not message.get("tool_calls"):
+            return Turn(steps, message)
+        steps.append(message)
+        history.results(message, override)
+    raise AssertionError("the scripted model kept calling tools")

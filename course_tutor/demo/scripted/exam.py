@@ -48,7 +48,7 @@ class Exam(Flow):
             count=phrasing.question_count(text), course_said=named_something(text)
         )
 
-    # -- hearing the student ----------------------------------------------------
+    # -- hearing the student --------------------------------------------------
 
     def hear(self, text: str, intent: str | None, ctx: Context) -> Flow | None:
         self._settle(ctx)
@@ -56,7 +56,7 @@ class Exam(Flow):
         if self.count is None or self.course_id is None:
             return self._hear_setup(text, intent, ctx)
         if self.topic_ids is None:
-            if intent is not None:
+            if intent not in (None, "exam"):
                 return None
             picked = phrasing.pick_modules(text, self._bank_modules(ctx))
             self.topic_ids = [str(m["id"]) for m in picked] if picked else None
@@ -100,7 +100,7 @@ class Exam(Flow):
             if course is not None:
                 self.course_id = str(course["id"])
 
-    # -- what the exam is made of ---------------------------------------------------
+    # -- what the exam is made of ---------------------------------------------
 
     def _modules(self, ctx: Context) -> list[Record]:
         if self.course_id is None:
@@ -126,7 +126,7 @@ class Exam(Flow):
             chosen += [pool[depth] for pool in pools if depth < len(pool)]
         return chosen[: self.count or 0]
 
-    # -- replying ------------------------------------------------------------------
+    # -- replying -------------------------------------------------------------
 
     def reply(self, ctx: Context) -> Reply:
         self._settle(ctx)

@@ -67,7 +67,7 @@ def numbered(lines: Sequence[str]) -> str:
     return "\n".join(f"{number}. {line}" for number, line in enumerate(lines, 1))
 
 
-# -- courses -------------------------------------------------------------------
+# -- courses -----------------------------------------------------------------
 
 
 def restricted(course: Record) -> bool:
@@ -110,7 +110,7 @@ def course_choices(courses: Sequence[Record]) -> str:
     return numbered([course_label(c) for c in courses])
 
 
-# -- modules and items -----------------------------------------------------------
+# -- modules and items -------------------------------------------------------
 
 
 def in_order(modules: Sequence[Record]) -> list[Record]:

@@ -133,7 +133,7 @@ def status_fault(active: frozenset[str]) -> Response | None:
     return JSONResponse(body, status_code=status)
 
 
-# -- faults in what the model says -------------------------------------------------
+# -- faults in what the model says -------------------------------------------
 
 
 def rewrite(
@@ -196,7 +196,7 @@ def _wrong_types(call: ToolCall) -> ToolCall:
     return ToolCall(call.name, json.dumps(arguments, separators=(",", ":")))
 
 
-# -- faults in the stream ------------------------------------------------------------
+# -- faults in the stream ----------------------------------------------------
 
 
 def stream_lines(chunks: list[dict[str, Any]], active: frozenset[str]) -> list[bytes]:

@@ -55,10 +55,11 @@ class Overview(Flow):
     module_ids: list[str] = field(default_factory=list)
     modules_only: bool = False
     unclear: bool = False
+    more: bool = False
 
     def hear(self, text: str, intent: str | None, ctx: Context) -> Flow | None:
         self._settle(ctx)
-        self.unclear = False
+        self.unclear = self.more = False
         if self.course_id is None:
             if intent not in (None, "overview"):
                 return None
@@ -67,13 +68,17 @@ class Overview(Flow):
             self._settle(ctx)
             return self
 
-        if intent == "exam" or (self.module_ids and phrasing.is_yes(text)):
-            return Exam(course_id=self.course_id)
         if intent == "guide":
             return Guide(course_id=self.course_id)
-        if intent is not None:
+        if intent not in (None, "exam"):
             return None
-        picked = phrasing.pick_modules(text, self._modules(ctx))
+        modules = self._modules(ctx)
+        named = phrasing.modules_named(text, modules)
+        wants_exam = intent == "exam" or (self.module_ids and phrasing.is_yes(text))
+        if wants_exam and not named:
+            count = phrasing.question_count(text)
+            return Exam(course_id=self.course_id, count=count)
+        picked = named or phrasing.pick_modules(text, modules)
         if picked:
             self.module_ids = [str(m["id"]) for m in picked]
             return self
@@ -82,7 +87,8 @@ class Overview(Flow):
             return Overview(course_said=text)
         if phrasing.is_no(text):
             return None
-        self.unclear = True
+        self.more = phrasing.wants_more(text)
+        self.unclear = not self.more
         return self
 
     def _settle(self, ctx: Context) -> None:
@@ -104,13 +110,17 @@ class Overview(Flow):
 
         course, modules = ctx.require(*course_calls(self.course_id))
         modules = markdown.in_order(modules)
+        if self.unclear or self.more:
+            lead = (
+                "Sure! Here are the modules again"
+                if self.more
+                else "I couldn't tell which module you mean. Here are the modules"
+            )
+            return Reply(
+                f"{lead}:\n\n{markdown.modules_table(modules)}\n\n{_ASK_MODULES}"
+            )
         if self.module_ids:
             return self._items(ctx, course, modules)
-        if self.unclear:
-            return Reply(
-                "I couldn't tell which module you mean. Here are the modules "
-                f"again:\n\n{markdown.modules_table(modules)}\n\n{_ASK_MODULES}"
-            )
         if self.modules_only:
             return Reply(
                 f"{markdown.course_label(course)} has {len(modules)} modules:\n\n"
@@ -221,9 +231,8 @@ def module_items(
     head = f"### {number}. {module.get('name')} ({len(items)} items)"
     notes = []
     if module.get("state") == "locked":
-        notes.append(
-            f"This module is {markdown.module_status(module, modules).lower()}."
-        )
+        status = markdown.module_status(module, modules).removeprefix("🔒 Locked")
+        notes.append(f"🔒 This module is locked{status}.")
     if truncated:
         notes.append(
             f"Canvas has more items than I fetched; these are the first {len(items)}."

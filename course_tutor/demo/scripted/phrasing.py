@@ -105,7 +105,7 @@ def squashed(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", normalize(text))
 
 
-# -- what the student wants ------------------------------------------------
+# -- what the student wants --------------------------------------------------
 
 
 def intent(text: str) -> str | None:
@@ -136,6 +136,11 @@ def wants_one_module(text: str) -> bool:
 def wants_whole_course(text: str) -> bool:
     said = normalize(text)
     return bool(re.search(r"\b(whole|entire|full|complete) (course|thing)\b", said))
+
+
+def wants_more(text: str) -> bool:
+    said = normalize(text)
+    return bool(re.search(r"\b(more|another|other|next|else)\b", said))
 
 
 # -- numbers -----------------------------------------------------------------
@@ -184,10 +189,12 @@ def ordinal(text: str, size: int) -> int | None:
 
 
 def _named_by(said_words: Sequence[str], name: str) -> bool:
-    """Every content word the student said starts a word of `name`."""
+    """Every content word the student said starts a word of `name` (numbers
+    must match whole: "unit 1" is not "Unit 3: ... 1815")."""
     name_words = words(name)
     return bool(said_words) and all(
-        any(n.startswith(w) for n in name_words) for w in said_words
+        any(n == w if w.isdigit() else n.startswith(w) for n in name_words)
+        for w in said_words
     )
 
 
@@ -210,6 +217,11 @@ def pick_course(text: str, courses: Sequence[Record]) -> Record | None:
         return by_code[0]
 
     said = content_words(text)
+    if not said or all(w in _ORDINALS or w.isdigit() for w in said):
+        place = ordinal(text, len(courses))
+        if place is not None and 0 <= place < len(courses):
+            return courses[place]
+
     by_name = [
         c
         for c in courses
@@ -221,11 +233,6 @@ def pick_course(text: str, courses: Sequence[Record]) -> Record | None:
     ]
     if len(by_name) == 1:
         return by_name[0]
-
-    if not said or all(w in _ORDINALS or w.isdigit() for w in said):
-        place = ordinal(text, len(courses))
-        if place is not None and 0 <= place < len(courses):
-            return courses[place]
     return None
 
 
@@ -244,20 +251,30 @@ def pick_modules(text: str, modules: Sequence[Record]) -> list[Record] | None:
     if re.search(r"\b(all|every|everything|any|whole course)\b", said):
         return list(modules)
 
-    chosen: list[Record] = []
+    named = modules_named(text, modules) or []
+    chosen: list[Record] = list(named)
+    named_words = {w for m in named for w in words(m.get("name", ""))}
     by_id = {str(m.get("id")): m for m in modules}
     for number in numbers(said):
         if str(number) in by_id:
             chosen.append(by_id[str(number)])
-        elif 0 < number <= len(modules):
+        elif 0 < number <= len(modules) and str(number) not in named_words:
             chosen.append(modules[number - 1])
 
-    for part in re.split(r",|\band\b|&|\bplus\b|;|/", said):
-        part_words = [w for w in content_words(part) if not w.isdigit()]
-        if not part_words:
-            continue
-        chosen += [m for m in modules if _named_by(part_words, m.get("name", ""))]
+    picked = {id(m) for m in chosen}
+    return [m for m in modules if id(m) in picked] or None
 
+
+def modules_named(text: str, modules: Sequence[Record]) -> list[Record] | None:
+    """The modules whose names the student used ("membranes", "unit 4",
+    "the final review and exam"), in course order. A bare number is a place
+    in the list, not a name."""
+    said = normalize(text)
+    chosen: list[Record] = []
+    for part in [said, *re.split(r",|\band\b|&|\bplus\b|;|/", said)]:
+        part_words = [w for w in words(part) if w not in _FILLER]
+        if part_words and not all(w.isdigit() for w in part_words):
+            chosen += [m for m in modules if _named_by(part_words, m.get("name", ""))]
     picked = {id(m) for m in chosen}
     return [m for m in modules if id(m) in picked] or None
 
