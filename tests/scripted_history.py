@@ -74,6 +74,7 @@ def courses_result() -> list[Record]:
                 {
                     "id": c["id"],
                     "name": c["name"],
+                    "original_name": c.get("original_name"),
                     "course_code": c["course_code"],
                     "term": _term(c),
                     "start_at": c.get("start_at"),

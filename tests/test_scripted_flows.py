@@ -98,6 +98,7 @@ async def test_overview_first_finds_the_courses_and_asks(client) -> None:
         ("2", "HIST 210"),
         ("48213", "BIO 110"),
         ("stats please", "STAT 201"),
+        ("introductory statistics", "STAT 201"),
         ("CHEM 101", "CHEM 101"),
         ("the first one", "BIO 110"),
     ],
@@ -255,7 +256,7 @@ async def test_a_tool_error_is_explained_not_retried(client) -> None:
 
 
 async def test_a_failed_course_list_is_explained(client) -> None:
-    error = {"error": {"type": "unauthorized", "message": "Invalid access token."}}
+    error = {"error": {"type": "invalid_token", "message": "Invalid access token."}}
     said = await turn(
         client,
         History(),
@@ -264,6 +265,7 @@ async def test_a_failed_course_list_is_explained(client) -> None:
     )
     assert said.calls == [("listYourCourses", {})]
     assert "Invalid access token" in said.text
+    assert "course-tutor login" in said.text
     assert "|" not in said.text
 
 

@@ -228,12 +228,18 @@ def pick_course(text: str, courses: Sequence[Record]) -> Record | None:
         if c.get("name")
         and (
             normalize(c["name"]) in normalize(text)
-            or (said and _named_by(said, f"{c['name']} {c.get('course_code', '')}"))
+            or (said and _named_by(said, _course_words(c)))
         )
     ]
     if len(by_name) == 1:
         return by_name[0]
     return None
+
+
+def _course_words(course: Record) -> str:
+    return " ".join(
+        str(course.get(k) or "") for k in ("name", "original_name", "course_code")
+    )
 
 
 def course_name_said(text: str) -> str | None:

@@ -34,13 +34,16 @@ _WHAT = {
 _ADVICE = {
     "not_found": "Check the course or module name; say “List all of my courses.” "
     "to see the ones you are enrolled in.",
-    "unauthorized": "Your Canvas login may have expired: run `course-tutor login` "
+    "invalid_token": "Your Canvas login may have expired: run `course-tutor login` "
     "(or check your access token) and ask again.",
-    "forbidden": "Canvas says your account may not see this; ask your instructor "
+    "not_permitted": "Canvas says your account may not see this; ask your instructor "
     "if you think it should be visible.",
     "rate_limited": "Canvas is limiting requests right now; wait a minute and ask "
     "again.",
     "timeout": "Canvas did not answer in time; try again in a moment.",
+    "unavailable": "Canvas is not answering right now; try again in a moment.",
+    "invalid_id": "That doesn't look like a Canvas course id; tell me the course "
+    "name or code instead.",
 }
 _DEFAULT_ADVICE = "Try again in a moment, or ask about another course."
 
