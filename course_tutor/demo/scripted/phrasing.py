@@ -82,7 +82,7 @@ _YES = re.compile(
     r"|export|pdf)\b"
 )
 _NO = re.compile(r"^\s*(no|nope|nah|n|not now|no thanks|skip|don'?t|never ?mind)\b")
-_LETTER = "abcd"
+_PLACE = r"\d+(st|nd|rd|th)?"
 
 
 def normalize(text: str) -> str:
@@ -217,7 +217,7 @@ def pick_course(text: str, courses: Sequence[Record]) -> Record | None:
         return by_code[0]
 
     said = content_words(text)
-    if not said or all(w in _ORDINALS or w.isdigit() for w in said):
+    if not said or all(re.fullmatch(_PLACE, w) or w in _ORDINALS for w in said):
         place = ordinal(text, len(courses))
         if place is not None and 0 <= place < len(courses):
             return courses[place]
@@ -316,7 +316,8 @@ def read_answer(text: str, choices: Mapping[str, str]) -> str | None:
             return letter.upper()
 
     lone = [w for w in re.findall(r"\b[a-d]\b", said) if w != "a"]
-    if len(set(lone)) == 1 and len(words(said)) <= 4:
+    hesitant = re.search(r"\bor\b|\?", said)
+    if len(set(lone)) == 1 and len(words(said)) <= 4 and not hesitant:
         return lone[0].upper()
     return None
 
