@@ -23,7 +23,7 @@ from course_tutor.canvas.ids import course_id_segment, module_id_segment, plain_
 from course_tutor.canvas.listing import Listing
 from course_tutor.canvas.models import Course, Module, ModuleItem, User
 from course_tutor.canvas.pagination import collect, loggable, parse_records, resolve
-from course_tutor.canvas.requester import Query, Requester, Sleep
+from course_tutor.canvas.requester import Query, Requester, Sleep, TokenRefresher
 from course_tutor.canvas.retry import RetryPolicy
 from course_tutor.canvas.throttle import Throttle
 
@@ -40,6 +40,9 @@ class CanvasClient:
     ``base_url`` is the Canvas address (``https://canvas.school.edu``, with or
     without ``/api/v1``); ``token`` an access token, or None for the few
     endpoints that work without one. Use as ``async with CanvasClient(...)``.
+
+    ``token_refresher``, for OAuth logins, is awaited with the token Canvas
+    refused and returns a fresh one; each request is retried with it once.
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class CanvasClient:
         max_throttle_delay: float = 2.0,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        token_refresher: TokenRefresher | None = None,
     ) -> None:
         if max_items < 1 or max_concurrency < 1:
             raise ValueError("max_items and max_concurrency must be at least 1")
@@ -73,6 +77,7 @@ class CanvasClient:
             throttle=Throttle(low_remaining_threshold, max_throttle_delay),
             sleep=sleep,
             rng=rng or random.Random(),
+            token_refresher=token_refresher,
         )
 
     def __repr__(self) -> str:

@@ -20,7 +20,11 @@ import httpx2
 
 from course_tutor import __version__
 from course_tutor.canvas.address import API_PREFIX, origin
-from course_tutor.canvas.errors import CanvasConfigError, CanvasError
+from course_tutor.canvas.errors import (
+    CanvasConfigError,
+    CanvasError,
+    InvalidTokenError,
+)
 from course_tutor.canvas.failures import (
     error_for_response,
     error_for_transport,
@@ -33,6 +37,9 @@ from course_tutor.canvas.throttle import Throttle
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[object]]
+# Given the token Canvas refused, a token to try instead (an OAuth refresh);
+# raises a CanvasError when there is none.
+TokenRefresher = Callable[[str], Awaitable[str]]
 Query = list[tuple[str, str | int | float | bool | None]]
 
 # Failures where the request may not have reached Canvas, or Canvas dropped
@@ -59,11 +66,14 @@ class Requester:
         throttle: Throttle,
         sleep: Sleep,
         rng: random.Random,
+        token_refresher: TokenRefresher | None = None,
     ) -> None:
         self.api_root = base_url + API_PREFIX
         self.retry = retry
         self._origin = origin(httpx2.URL(self.api_root))
         self._token = checked_token(token)
+        self._refresher = token_refresher
+        self._spent_tokens: list[str] = []  # still redacted from messages
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._throttle = throttle
         self._sleep = sleep
@@ -115,6 +125,7 @@ class Requester:
         ``what`` names the thing asked for, for error messages."""
         budget = RetryBudget(self.retry, self._rng)
         attempt = 0
+        refreshed = False
         while True:
             attempt += 1
             try:
@@ -140,6 +151,10 @@ class Requester:
                     attempts=attempt,
                     redact=self._redact,
                 )
+                if self._may_refresh(failure, refreshed):
+                    refreshed = True
+                    await self._refresh_token(_bearer_of(response.request))
+                    continue
                 delay = None
                 if is_rate_limited(response) or response.status_code >= 500:
                     delay = budget.wait_before_retry(
@@ -185,6 +200,29 @@ class Requester:
         )
         return response
 
+    def _may_refresh(self, failure: CanvasError, refreshed: bool) -> bool:
+        """A refused token is swapped for a fresh one once per request."""
+        return (
+            isinstance(failure, InvalidTokenError)
+            and self._refresher is not None
+            and self._token is not None
+            and not refreshed
+        )
+
+    async def _refresh_token(self, stale: str) -> None:
+        """Ask for a token in place of ``stale``, the one this request sent
+        (other requests may have refreshed it already)."""
+        refresher = self._refresher
+        assert refresher is not None
+        fresh = checked_token(await refresher(stale))
+        if fresh is None:
+            raise CanvasConfigError("No Canvas access token came back from a refresh.")
+        if self._token and self._token != fresh:
+            self._spent_tokens.append(self._token)
+        self._token = fresh
+        self._http.headers["Authorization"] = f"Bearer {fresh}"
+        logger.info("Canvas refused the access token; retrying with a fresh one")
+
     def _headers(self) -> dict[str, str]:
         headers = {
             "Accept": "application/json",
@@ -195,8 +233,9 @@ class Requester:
         return headers
 
     def _redact(self, text: str) -> str:
-        if self._token:
-            text = text.replace(self._token, "[token]")
+        for token in (self._token, *self._spent_tokens):
+            if token:
+                text = text.replace(token, "[token]")
         return text
 
 
@@ -213,6 +252,11 @@ def checked_token(token: str | None) -> str | None:
             "again, then run `course-tutor init`."
         )
     return token
+
+
+def _bearer_of(request: httpx2.Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme == "Bearer" else ""
 
 
 def _path_of(url: str | httpx2.URL) -> str:
