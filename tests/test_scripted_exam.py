@@ -289,3 +289,14 @@ async def test_an_exam_is_replayed_the_same_way(client) -> None:
         assert await step(client, history.user("yes")) == await step(
             other, copy.user("yes")
         )
+
+
+async def test_a_course_without_questions_asks_for_another(client) -> None:
+    history = History()
+    await turn(client, history, "Help me take a practice exam.")
+    await turn(client, history, "3")
+    said = await turn(client, history, "FYS 100")
+    assert "don't have practice questions" in said.text
+    assert "Which other course" in said.text
+    topics = await turn(client, history, "BIO 110")
+    assert "Which topics should the 3 questions cover?" in topics.text

@@ -302,3 +302,32 @@ async def test_shortened_old_results_are_fetched_again(client) -> None:
             message["content"] = '{"note":"An older tool result, left out."}'
     said = await turn(client, history, "Give an overview of one of my courses.")
     assert first.calls == said.calls == [("listYourCourses", {})]
+
+
+# -- courses that cannot be opened ---------------------------------------------
+
+
+async def test_an_ended_course_is_refused_without_fetching(client) -> None:
+    history = History()
+    await turn(client, history, "Give an overview of one of my courses.")
+    ended = next(c for c in courses_result() if c.get("access_restricted_by_date"))
+    said = await turn(client, history, str(ended["id"]))
+    assert said.steps == []
+    assert "no longer available (ended)" in said.text
+
+
+async def test_a_course_without_modules_says_so(client) -> None:
+    said = await turn(client, History(), "Give an overview of FYS 100")
+    assert "no modules" in said.text
+    assert "| # | Module |" not in said.text
+
+
+async def test_a_long_module_shows_the_first_items(client) -> None:
+    stat = course("STAT 201")
+    archive = max(stat["modules"], key=lambda m: len(m["items"]))
+    history = History()
+    await turn(client, history, "Give an overview of STAT 201")
+    said = await turn(client, history, str(archive["position"]))
+    shown = [line for line in said.text.splitlines() if line.startswith("- ")]
+    assert len(shown) == 30
+    assert f"and {len(archive['items']) - 30} more" in said.text

@@ -53,6 +53,8 @@ class Exam(Flow):
     def hear(self, text: str, intent: str | None, ctx: Context) -> Flow | None:
         self._settle(ctx)
         self.unclear = False
+        if self._unusable(ctx):  # the student was asked for another course
+            self.course_id = None
         if self.count is None or self.course_id is None:
             return self._hear_setup(text, intent, ctx)
         if self.topic_ids is None:
@@ -93,6 +95,16 @@ class Exam(Flow):
             self.course_said = text
         self._settle(ctx)
         return self
+
+    def _unusable(self, ctx: Context) -> bool:
+        """Whether the chosen course cannot give an exam (ended, or no bank)."""
+        if self.course_id is None:
+            return False
+        course = find_course(self.course_id, ctx) or {}
+        modules = ctx.known(ToolCall.of("listModules", course_id=self.course_id))
+        return markdown.restricted(course) or (
+            modules is not None and not self._bank_modules(ctx)
+        )
 
     def _settle(self, ctx: Context) -> None:
         if self.course_id is None:
@@ -143,10 +155,12 @@ class Exam(Flow):
 
         offered = self._bank_modules(ctx)
         if not offered:
-            return Reply(
-                f"I don't have practice questions for {markdown.course_label(course)} "
-                "yet, so I can't build an exam from it. Would you like to pick "
-                "another course?"
+            raise ask_for_course(
+                ctx,
+                None,
+                "I don't have practice questions for "
+                f"{markdown.course_label(course)} yet, so I can't build an exam "
+                "from it. Which other course should the exam be for?",
             )
         if self.topic_ids is None:
             return Reply(self._ask_topics(offered))

@@ -79,6 +79,9 @@ def course_label(course: Record) -> str:
     if restricted(course) or not course.get("name"):
         return f"Course {course.get('id')} ({RESTRICTED})"
     name, code = str(course["name"]), course.get("course_code")
+    real = course.get("original_name")
+    if real and real != name:
+        return f"{name} ({real})"
     return f"{name} ({code})" if code and code not in name else name
 
 

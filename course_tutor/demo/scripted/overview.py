@@ -31,6 +31,7 @@ from course_tutor.demo.scripted.world import Context
 
 Record = dict[str, Any]
 
+_ITEMS_SHOWN = 30
 _ASK_MODULES = (
     "Which modules would you like to focus on? Give their numbers or names "
     "(for example “1 and 3”), or say “all”."
@@ -108,6 +109,9 @@ class Overview(Flow):
         if self.course_id is None:
             raise self._ask_course(ctx)
 
+        listed = find_course(self.course_id, ctx)
+        if listed is not None:
+            refuse_restricted(listed)
         course, modules = ctx.require(*course_calls(self.course_id))
         modules = markdown.in_order(modules)
         if self.unclear or self.more:
@@ -125,6 +129,11 @@ class Overview(Flow):
             return Reply(
                 f"{markdown.course_label(course)} has {len(modules)} modules:\n\n"
                 f"{markdown.modules_table(modules)}\n\n{_ASK_MODULES}"
+            )
+        if not modules:
+            return Reply(
+                f"{course_overview(course, modules)}\n\nWould you like to look at "
+                "another course?"
             )
         return Reply(f"{course_overview(course, modules)}\n\n{_ASK_MODULES}")
 
@@ -194,7 +203,10 @@ def course_overview(course: Record, modules: list[Record]) -> str:
     )
     if highlights:
         parts.append(highlights)
-    parts.append(f"**Modules**\n\n{markdown.modules_table(modules)}")
+    if modules:
+        parts.append(f"**Modules**\n\n{markdown.modules_table(modules)}")
+    else:
+        parts.append("**Modules**\n\nThis course has no modules in Canvas yet.")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -237,7 +249,13 @@ def module_items(
         notes.append(
             f"Canvas has more items than I fetched; these are the first {len(items)}."
         )
-    body = "\n".join(markdown.item_line(item) for item in items) or "(no items yet)"
+    shown = items[:_ITEMS_SHOWN]
+    body = "\n".join(markdown.item_line(item) for item in shown) or "(no items yet)"
+    if len(items) > len(shown):
+        body += (
+            f"\n\n…and {len(items) - len(shown)} more: open the module in Canvas to "
+            "see them all, or tell me what you are looking for."
+        )
     return "\n\n".join([head, *notes, body])
 
 

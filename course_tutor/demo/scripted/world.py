@@ -36,8 +36,7 @@ _ADVICE = {
     "to see the ones you are enrolled in.",
     "invalid_token": "Your Canvas login may have expired: run `course-tutor login` "
     "(or check your access token) and ask again.",
-    "not_permitted": "Canvas says your account may not see this; ask your instructor "
-    "if you think it should be visible.",
+    "not_permitted": "If you think you should be able to see it, ask your instructor.",
     "rate_limited": "Canvas is limiting requests right now; wait a minute and ask "
     "again.",
     "timeout": "Canvas did not answer in time; try again in a moment.",
