@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -327,3 +328,49 @@ async def test_sdk_raises_not_found_for_another_model() -> None:
                 model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
             )
     assert raised.value.code == "model_not_found"
+
+
+async def test_a_paced_stream_is_sent_piece_by_piece() -> None:
+    """Called as plain ASGI (no buffering client): each chunk is its own
+    body message, sent over time, so a demo really shows typing."""
+    app = scripted_model_app(pace_ms=1)
+    body = json.dumps(request_body(History().user("hello"), stream=True)).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"authorization", b"Bearer test"),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[tuple[float, dict]] = []
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()  # the client stays connected
+        raise AssertionError("unreachable")
+
+    async def send(message: dict) -> None:
+        sent.append((time.perf_counter(), message))
+
+    await app(scope, receive, send)
+    pieces = [
+        (moment, m["body"])
+        for moment, m in sent
+        if m["type"] == "http.response.body" and m.get("body")
+    ]
+    assert len(pieces) > 5
+    assert pieces[-1][1] == b"data: [DONE]\n\n"
+    assert pieces[-1][0] - pieces[0][0] >= (len(pieces) - 1) * 0.001

@@ -92,8 +92,8 @@ def course_short(course: Record) -> str:
 def course_status(course: Record) -> str:
     if restricted(course):
         return RESTRICTED
-    state = course.get("workflow_state")
-    return _STATUS.get(state, str(state).capitalize() if state else "—")
+    state = str(course.get("workflow_state") or "")
+    return _STATUS.get(state, state.capitalize() or "—")
 
 
 def courses_table(courses: Sequence[Record]) -> str:
