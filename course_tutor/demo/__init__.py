@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from course_tutor.demo.canvas import canvas_app
+    from course_tutor.demo.scripted import scripted_model_app
 
-__all__ = ["canvas_app"]
+__all__ = ["canvas_app", "scripted_model_app"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,4 +19,8 @@ def __getattr__(name: str) -> Any:
         from course_tutor.demo.canvas import canvas_app
 
         return canvas_app
+    if name == "scripted_model_app":
+        from course_tutor.demo.scripted import scripted_model_app
+
+        return scripted_model_app
     raise AttributeError(name)
