@@ -29,7 +29,7 @@ def _id_value(value: Any) -> Any:
         return value.strip()
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise ValueError("expected a Canvas id: a whole number such as 48213, or text")
+    raise ValueError("expected a Canvas id: a number such as 48213, or a string")
 
 
 def _as_list(value: Any) -> Any:

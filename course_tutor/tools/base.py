@@ -176,15 +176,14 @@ def _problems(error: ValidationError, model: type[BaseModel]) -> str:
             known = model.model_fields.get(field)
             about = known.description if known else None
             problems.append(
-                f"`{field}` is required ({about.rstrip('.')})"
+                f"`{field}` is required ({_uncapitalized(about.rstrip('.'))})"
                 if about
                 else f"`{field}` is required"
             )
         elif kind == "extra_forbidden":
             problems.append(f"`{field}` is not one of its arguments")
         else:
-            message = detail["msg"].removeprefix("Value error, ")
-            message = message[0].lower() + message[1:] if message else "invalid"
+            message = _uncapitalized(detail["msg"].removeprefix("Value error, "))
             shown = json.dumps(detail.get("input"), ensure_ascii=False, default=str)
             if len(shown) > _SHOWN_INPUT:
                 shown = shown[: _SHOWN_INPUT - 1] + "…"
@@ -203,6 +202,10 @@ def _signature(model: type[BaseModel]) -> str:
 
 def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _uncapitalized(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _json_kind(data: Any) -> str:
