@@ -69,19 +69,29 @@ def to_markdown(html: str | None, *, limit: int | None = None) -> str:
     about ``limit`` characters when a limit is given."""
     if not html:
         return ""
-    text = _CONVERTER.convert(html) if _LOOKS_LIKE_HTML.search(html) else html
-    text = tidy(text)
+    if _LOOKS_LIKE_HTML.search(html):
+        text = tidy(_CONVERTER.convert(html))
+    else:
+        text = tidy(html, keep_indent=False)
     return shorten(text, limit) if limit is not None else text
 
 
-def tidy(text: str) -> str:
-    """Runs of spaces made one (indentation kept), trailing spaces and
-    surplus blank lines removed."""
+def tidy(text: str, *, keep_indent: bool = True) -> str:
+    """Runs of spaces made one, trailing spaces and surplus blank lines
+    removed. Indentation is kept where it means something (nested lists),
+    and code blocks are left as they are."""
     lines = []
+    in_code = False
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if in_code:
+            lines.append(line.rstrip())
+            continue
         body = line.lstrip(" ")
-        indent = line[: len(line) - len(body)]
-        lines.append(indent + _SPACES.sub(" ", body).rstrip())
+        indent = line[: len(line) - len(body)] if keep_indent else ""
+        body = _SPACES.sub(" ", body).strip()
+        lines.append(indent + body if body else "")
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
