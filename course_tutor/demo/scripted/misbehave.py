@@ -167,7 +167,11 @@ def _was_unknown(exchange: ToolExchange) -> bool:
 
 
 def _was_bad_json(exchange: ToolExchange) -> bool:
-    return exchange.arguments is None
+    # Clients may store unparseable arguments as `{}`; the error says why.
+    error = exchange.error or {}
+    return exchange.arguments is None or (
+        error.get("type") == "invalid_arguments" and "JSON" in str(error.get("message"))
+    )
 
 
 def _was_wrong_types(exchange: ToolExchange) -> bool:

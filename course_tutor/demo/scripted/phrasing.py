@@ -243,11 +243,22 @@ def _course_words(course: Record) -> str:
 
 
 def course_name_said(text: str) -> str | None:
-    """What the student called a course, to search for it by name."""
-    kept = [w for w in re.findall(r"[\w'&:+-]+", text) if w.casefold() not in _FILLER]
+    """What the student called a course, to search for it by name.
+
+    Canvas matches a search as one piece of text, so this is the longest run
+    of words the student typed together, fillers left out: "Exploring the
+    Solar System" is searched as "Solar System".
+    """
+    runs: list[list[str]] = [[]]
+    for word in re.findall(r"[\w'&:+-]+", text):
+        if word.casefold() in _FILLER:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    kept = [word for run in runs for word in run]
     if not kept or len(kept) > 8 or not any(re.search(r"[a-zA-Z]", w) for w in kept):
         return None
-    return " ".join(kept)
+    return " ".join(max(runs, key=len))
 
 
 def pick_modules(text: str, modules: Sequence[Record]) -> list[Record] | None:

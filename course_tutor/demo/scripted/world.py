@@ -129,6 +129,8 @@ class World:
         if key is None or not exchange.answered:
             return
         if exchange.error is not None:
+            if exchange.error.get("type") == "invalid_arguments":
+                return  # a malformed call of our own: it is made again, right
             failure = Failure(exchange.name, exchange.error)
             self.results[key] = Learned(position, failure)
             return
