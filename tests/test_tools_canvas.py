@@ -411,6 +411,19 @@ async def test_search_courses_matches_the_public_index(
     assert found == expected
 
 
+async def test_search_words_that_are_not_one_phrase(tools: Tools) -> None:
+    course = next(c for c in school()["courses"] if c.get("in_public_index"))
+    words = course["name"].split(":")[-1].split()
+    # The words in another order, one left out: no phrase matches them.
+    scrambled = " ".join([*reversed(words[1:]), words[0]])
+    assert scrambled.casefold() not in course["name"].casefold()
+
+    found = await call(tools, "searchCourses", search=scrambled)
+
+    assert [c["id"] for c in found] == [course["id"]]
+    assert await call(tools, "searchCourses", search=f"{scrambled} zzz") == []
+
+
 async def test_search_open_enrollment_only(tools: Tools) -> None:
     found = await call(tools, "searchCourses", search="", open_enrollment_only=True)
     expected = [

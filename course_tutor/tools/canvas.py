@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from course_tutor.canvas import CanvasClient
+from course_tutor.canvas import CanvasClient, Course, Listing
 from course_tutor.tools import compact
 from course_tutor.tools.arguments import (
     GetSingleCourseArguments,
@@ -225,11 +225,17 @@ class SearchCourses(CanvasTool[SearchCoursesArguments]):
     noun = ("course", "courses")
 
     async def call(self, arguments: SearchCoursesArguments) -> Any:
-        courses = await self.client.search_courses(
-            arguments.search,
-            public_only=arguments.public_only,
-            open_enrollment_only=arguments.open_enrollment_only,
-        )
+        courses = await self._search(arguments, arguments.search)
+
+        # Canvas matches the text as one phrase, so "Exploring Solar System"
+        # misses "Exploring the Solar System". Then search by the longest word
+        # and keep the courses that have every word somewhere.
+        words = arguments.search.casefold().split()
+        if not courses and len(words) > 1:
+            found = await self._search(arguments, max(words, key=len))
+            found.items = [c for c in found if _has_every_word(c, words)]
+            courses = found
+
         records = [compact.catalogue_course(course) for course in courses]
         return self.listed(
             records,
@@ -237,6 +243,23 @@ class SearchCourses(CanvasTool[SearchCoursesArguments]):
             f"Only the first {len(records)} matching courses were fetched; try "
             "more specific words.",
         )
+
+    async def _search(
+        self, arguments: SearchCoursesArguments, text: str
+    ) -> Listing[Course]:
+        return await self.client.search_courses(
+            text,
+            public_only=arguments.public_only,
+            open_enrollment_only=arguments.open_enrollment_only,
+        )
+
+
+def _has_every_word(course: Course, words: Iterable[str]) -> bool:
+    text = " ".join(
+        part or ""
+        for part in (course.name, course.course_code, course.public_description)
+    ).casefold()
+    return all(word in text for word in words)
 
 
 def _merged(always: Iterable[str], asked: Iterable[str]) -> list[str]:
