@@ -113,18 +113,21 @@ class Tool(ABC, Generic[A]):
             return error_result(error.kind, error.message)
         except TimeoutError:
             logger.warning("%s timed out after %s s", self.name, self.timeout)
-            return error_result(
-                "timeout",
-                f"Canvas took longer than {self.timeout:g} seconds to answer, so "
-                "the request was stopped. Try again in a minute.",
-            )
+            return error_result("timeout", self.timed_out_message())
         except Exception:
             logger.exception("%s failed unexpectedly", self.name)
             return error_result(
                 "internal",
-                "Something went wrong inside course-tutor while getting this "
-                "from Canvas. Try again; if it keeps happening, it is a bug.",
+                f"Something went wrong inside course-tutor ({self.name} failed "
+                "unexpectedly). Try again; if it keeps happening, it is a bug.",
             )
+
+    def timed_out_message(self) -> str:
+        """What to tell the student when the tool ran out of time."""
+        return (
+            f"{self.name} took longer than {self.timeout:g} seconds, so it was "
+            "stopped. Try again in a minute."
+        )
 
     def parse(self, arguments_json: str | bytes | None) -> A:
         """Validated arguments, or ToolFailed saying what is wrong."""
@@ -142,6 +145,14 @@ class Tool(ABC, Generic[A]):
             raise self._invalid(
                 f"the arguments must be a JSON object, not {_json_kind(data)}"
             )
+        # Strict schemas make every optional argument nullable: null there
+        # means "not given", so the default applies.
+        fields = self.arguments.model_fields
+        data = {
+            name: value
+            for name, value in data.items()
+            if value is not None or name not in fields or fields[name].is_required()
+        }
         try:
             return self.arguments.model_validate(data)  # type: ignore[return-value]
         except ValidationError as error:

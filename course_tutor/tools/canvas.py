@@ -70,6 +70,12 @@ class CanvasTool(Tool[A]):
         super().__init__(strict=strict, timeout=timeout)
         self.client = client
 
+    def timed_out_message(self) -> str:
+        return (
+            f"Canvas took longer than {self.timeout:g} seconds to answer, so the "
+            "request was stopped. It may be busy; try again in a minute."
+        )
+
     def listed(self, records: list[Any], truncated: bool, note: str) -> Any:
         """The records, wrapped with ``note`` when the listing was cut short."""
         if not truncated:
