@@ -257,6 +257,23 @@ async def test_the_syllabus_comes_as_markdown(tools: Tools, course: Record) -> N
         assert "| --- |" in syllabus
 
 
+async def test_get_single_course_include_adds_fields(tools: Tools) -> None:
+    course = readable()[0]
+    plain = await call(tools, "getSingleCourse", course_id=course["id"])
+    fuller = await call(
+        tools,
+        "getSingleCourse",
+        course_id=course["id"],
+        include=["total_students", "sections", "concluded"],
+    )
+    assert fuller["total_students"] == course["total_students"]
+    assert fuller["concluded"] is (course["workflow_state"] == "completed")
+    assert fuller["sections"]
+    assert all(isinstance(name, str) for name in fuller["sections"])
+    added = {k: v for k, v in fuller.items() if k not in plain}
+    assert set(added) == {"total_students", "sections", "concluded"}
+
+
 async def test_get_single_course_of_a_restricted_course(tools: Tools) -> None:
     hidden = restricted_course()
     shown = await call(tools, "getSingleCourse", course_id=str(hidden["id"]))
