@@ -7,6 +7,7 @@ Canvas does, from the bundled dataset of a fictional school.
     GET /api/v1/courses/:id/modules/:module_id/items      listModuleItems
     GET /api/v1/search/all_courses                        searchCourses (no login)
     GET /api/v1/users/self
+    /login/oauth2/...                                     OAuth2 (see `oauth`)
 
 The bearer token is `demo`. Course ids may be numbers or `sis_course_id:`,
 `uuid:` forms. Paths are matched on the raw, still-encoded path, so an encoded
@@ -33,6 +34,7 @@ from starlette.routing import Route
 
 from course_tutor.demo import dataset, shapes
 from course_tutor.demo.faults import Fault, Throttle
+from course_tutor.demo.oauth import DemoOAuth
 from course_tutor.demo.paging import paginate
 
 Record = dict[str, Any]
@@ -89,8 +91,12 @@ class DemoCanvas:
         self._rng = random.Random(self.seed)
         self._terms = {term["id"]: term for term in self.school["terms"]}
         self._user_id = self.school["user"]["id"]
+        self.oauth = DemoOAuth(self)
         self.app = Starlette(
-            routes=[Route("/{path:path}", self._dispatch, methods=["GET"])]
+            routes=[
+                *self.oauth.routes(),
+                Route("/{path:path}", self._dispatch, methods=["GET"]),
+            ]
         )
         self.app.state.canvas = self
 
