@@ -23,6 +23,7 @@ TOOL_NAMES = (
     "exportPracticeExam",
 )
 HOST = "https://" + load_school()["school"]["host"]
+LINKS = f"An item's `path` is on Canvas: link to it as {HOST} followed by the path."
 
 
 def tool_schemas(names: tuple[str, ...] = TOOL_NAMES) -> list[Record]:
@@ -31,7 +32,9 @@ def tool_schemas(names: tuple[str, ...] = TOOL_NAMES) -> list[Record]:
             "type": "function",
             "function": {
                 "name": name,
-                "description": f"The {name} tool.",
+                "description": f"The {name} tool. {LINKS}"
+                if name in ("listModules", "listModuleItems")
+                else f"The {name} tool.",
                 "parameters": {"type": "object", "properties": {}},
             },
         }
@@ -112,17 +115,21 @@ def course_result(c: Record) -> Record:
 
 def item_result(c: Record, item: Record) -> Record:
     details = item.get("content_details") or {}
+    requirement = item.get("completion_requirement") or {}
+    header = item["type"] == "SubHeader"
     return _drop_none(
         {
-            "id": item["id"],
+            "id": item["id"] if header else None,
             "title": item["title"],
             "type": item["type"],
-            "html_url": None
-            if item["type"] == "SubHeader"
-            else f"{HOST}/courses/{c['id']}/modules/items/{item['id']}",
+            "path": None
+            if header
+            else f"/courses/{c['id']}/modules/items/{item['id']}",
             "due_at": details.get("due_at"),
-            "points_possible": details.get("points_possible"),
-            "completion_requirement": item.get("completion_requirement"),
+            "points": details.get("points_possible"),
+            "requirement": str(requirement.get("type") or "").removeprefix("must_")
+            or None,
+            "done": True if requirement.get("completed") else None,
             "external_url": item.get("external_url"),
             "locked": details.get("locked_for_user"),
         }

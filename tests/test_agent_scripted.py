@@ -163,3 +163,16 @@ async def test_a_malformed_chunk_is_reported_not_raised() -> None:
         record = await play_turn(agent, history, "Help me take a practice exam.")
     assert record.failure is not None
     assert record.failure[0] in {"stream_cut", "bad_stream"}
+
+
+async def test_item_links_point_at_the_students_canvas() -> None:
+    history = _history()
+    async with _open() as agent:
+        await play_turn(agent, history, "Give an overview of one of my courses.")
+        await play_turn(agent, history, "BIO 110")
+        record = await play_turn(agent, history, "1")
+    item_results = json.loads(history[-2]["content"])
+    assert all("path" in item for item in item_results if item["type"] != "SubHeader")
+    assert "](https://canvas.northwood.example/courses/48213/modules/items/" in (
+        record.answer
+    )

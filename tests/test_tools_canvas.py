@@ -86,6 +86,13 @@ def big_module() -> tuple[Record, Record]:
     raise AssertionError("the dataset has no module with more than 100 items")
 
 
+def when(moment: str | None) -> str | None:
+    """A dataset time as the tools write it: no seconds when they are zero."""
+    if moment and moment.endswith(":00Z"):
+        return moment[: -len(":00Z")] + "Z"
+    return moment
+
+
 def without_empty(record: Record) -> Record:
     return {k: v for k, v in record.items() if v not in (None, "", [], {})}
 
@@ -97,15 +104,19 @@ def expected_item(course: Record, item: Record) -> Record:
     details = item.get("content_details") or {}
     locked = bool(details.get("locked_for_user"))
     external = item.get("external_url") if item["type"] != "ExternalTool" else None
+    requirement = item.get("completion_requirement") or {}
+    kind = str(requirement.get("type") or "").removeprefix("must_")
+    if kind == "min_score":
+        kind = f"min_score {requirement['min_score']:g}"
     return without_empty(
         {
-            "id": item["id"],
             "title": item["title"],
             "type": item["type"],
-            "html_url": f"{BASE}/courses/{course['id']}/modules/items/{item['id']}",
-            "due_at": details.get("due_at"),
-            "points_possible": details.get("points_possible"),
-            "completion_requirement": item.get("completion_requirement"),
+            "path": f"/courses/{course['id']}/modules/items/{item['id']}",
+            "due_at": when(details.get("due_at")),
+            "points": details.get("points_possible"),
+            "requirement": kind,
+            "done": True if requirement.get("completed") else None,
             "external_url": external,
             "locked": True if locked else None,
             "lock_explanation": details.get("lock_explanation") if locked else None,
@@ -121,7 +132,7 @@ def expected_module(module: Record) -> Record:
             "position": module["position"],
             "items_count": len(module["items"]),
             "state": module.get("state"),
-            "unlock_at": module.get("unlock_at"),
+            "unlock_at": when(module.get("unlock_at")),
             "prerequisite_module_ids": module.get("prerequisite_module_ids"),
         }
     )
@@ -146,8 +157,8 @@ async def test_list_your_courses_matches_the_dataset(tools: Tools) -> None:
                     "original_name": course.get("original_name"),
                     "course_code": course["course_code"],
                     "term": term_of(course)["name"],
-                    "start_at": course.get("start_at"),
-                    "end_at": course.get("end_at"),
+                    "start_at": when(course.get("start_at")),
+                    "end_at": when(course.get("end_at")),
                     "workflow_state": course["workflow_state"],
                 }
             )
@@ -209,8 +220,8 @@ async def test_get_single_course_matches_the_dataset(
     assert shown["term"] == term["name"]
     # A course without dates of its own runs for its term.
     assert shown["dates"] == {
-        "start_at": course.get("start_at") or term["start_at"],
-        "end_at": course.get("end_at") or term["end_at"],
+        "start_at": when(course.get("start_at") or term["start_at"]),
+        "end_at": when(course.get("end_at") or term["end_at"]),
     }
     assert shown["teachers"] == [t["display_name"] for t in course["teachers"]]
     assert shown.get("public_description") == course.get("public_description")
@@ -394,9 +405,21 @@ async def test_item_kinds_keep_what_matters(tools: Tools) -> None:
     assert set(kinds["SubHeader"]) == {"id", "title", "type"}
     assert kinds["ExternalUrl"]["external_url"].startswith("https://")
     assert "external_url" not in kinds["ExternalTool"]
-    scored = [i for i in items if i.get("completion_requirement", {}).get("min_score")]
+    scored = [i for i in items if i.get("requirement", "").startswith("min_score ")]
     assert scored, "the dataset has a min_score requirement"
-    assert all(isinstance(i["points_possible"], int) for i in items if "due_at" in i)
+    assert all(isinstance(i["points"], int) for i in items if "due_at" in i)
+    # Links are paths on the configured Canvas; the id is the path's last part.
+    linked = [i for i in items if i["type"] != "SubHeader"]
+    assert all(
+        re.fullmatch(r"/courses/\d+/modules/items/\d+", i["path"]) for i in linked
+    )
+    assert all("id" not in i and "html_url" not in i for i in linked)
+
+
+async def test_item_link_rule_is_in_the_description(tools: Tools) -> None:
+    for name in ("listModuleItems", "listModules"):
+        description = tools[name].schema["function"]["description"]
+        assert f"link to it as {BASE} followed by the path" in description
 
 
 # -- searchCourses ---------------------------------------------------------------

@@ -81,12 +81,16 @@ class Tool(ABC, Generic[A]):
         """The OpenAI function-tool definition."""
         function: dict[str, Any] = {
             "name": self.name,
-            "description": self.description,
+            "description": self.describe(),
             "parameters": parameters_schema(self.arguments, strict=self.strict),
         }
         if self.strict:
             function["strict"] = True
         return {"type": "function", "function": function}
+
+    def describe(self) -> str:
+        """The description the model reads; a tool may fill in details."""
+        return self.description
 
     @abstractmethod
     async def call(self, arguments: A) -> Any:

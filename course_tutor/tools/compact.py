@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from course_tutor.canvas import Course, Module, ModuleItem
+from course_tutor.canvas import CompletionRequirement, Course, Module, ModuleItem
 from course_tutor.tools.html import DESCRIPTION_LIMIT, SYLLABUS_LIMIT, to_markdown
 
 Record = dict[str, Any]
@@ -38,12 +38,13 @@ def pruned(fields: Mapping[str, Any]) -> Record:
 
 
 def timestamp(moment: datetime | None) -> str | None:
-    """A time in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (naive times taken as UTC)."""
+    """A time in UTC as ``YYYY-MM-DDTHH:MMZ``, seconds only when there are
+    some (naive times taken as UTC)."""
     if moment is None:
         return None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ" if moment.second else "%Y-%m-%dT%H:%MZ")
 
 
 def number(value: float | None) -> float | int | None:
@@ -176,7 +177,7 @@ def _extras(course: Course, include: Iterable[str]) -> Record:
 # -- modules -------------------------------------------------------------------
 
 
-def module(record: Module, *, with_items: bool = False) -> Record:
+def module(record: Module, *, with_items: bool = False, base: str = "") -> Record:
     """A module; its items too when they were asked for and came."""
     fields: Record = {
         "id": record.id,
@@ -189,37 +190,40 @@ def module(record: Module, *, with_items: bool = False) -> Record:
     }
     shown = pruned(fields)
     if with_items and record.items is not None:
-        shown["items"] = [module_item(item) for item in record.items]
+        shown["items"] = [module_item(item, base=base) for item in record.items]
     return shown
 
 
-def module_item(item: ModuleItem) -> Record:
+def module_item(item: ModuleItem, *, base: str = "") -> Record:
     """A module item: what it is, where to open it, when it is due, and
-    whether the student can open it yet."""
+    whether the student can open it yet.
+
+    The link is a path on the student's Canvas (`base`), which the tool
+    description tells the model how to complete: the host, repeated on every
+    item, would be an eighth of everything the model reads. The path ends
+    with the item's id, so the id is not repeated either. A link elsewhere
+    stays whole.
+    """
     if item.type == "SubHeader":
         return pruned({"id": item.id, "title": item.title, "type": item.type})
 
     details = item.content_details
     requirement = item.completion_requirement
     locked = bool(details and details.locked_for_user)
+    link = item.html_url or ""
+    on_canvas = bool(base) and link.startswith(base + "/")
     fields = {
-        "id": item.id,
+        "id": None if on_canvas else item.id,
         "title": item.title,
         "type": item.type,
-        "html_url": item.html_url,
+        "path": link[len(base) :] if on_canvas else None,
+        "html_url": None if on_canvas else item.html_url,
         "due_at": timestamp(details.due_at) if details else None,
-        "points_possible": number(details.points_possible) if details else None,
-        "completion_requirement": pruned(
-            {
-                "type": requirement.type,
-                "min_score": number(requirement.min_score),
-                "completed": requirement.completed,
-            }
-        )
-        if requirement
-        else None,
+        "points": number(details.points_possible) if details else None,
+        "requirement": _requirement(requirement) if requirement else None,
+        "done": True if requirement and requirement.completed else None,
         # An ExternalTool's external_url is its LTI launch address, which
-        # only works when Canvas launches it: html_url is the way in.
+        # only works when Canvas launches it: the path is the way in.
         "external_url": item.external_url if item.type != "ExternalTool" else None,
         "locked": True if locked else None,
         "lock_explanation": to_markdown(
@@ -229,3 +233,11 @@ def module_item(item: ModuleItem) -> Record:
         else None,
     }
     return pruned(fields)
+
+
+def _requirement(requirement: CompletionRequirement) -> str | None:
+    """What completes the item, in a word: "view", "submit", "contribute",
+    "mark_done", or "min_score 7"."""
+    if requirement.type == "min_score" and requirement.min_score is not None:
+        return f"min_score {number(requirement.min_score)}"
+    return requirement.type.removeprefix("must_") if requirement.type else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,7 +107,7 @@ class ScriptedModel:
         # Decide, then dress the decision as Chat Completions JSON.
         events = read_events(messages)
         tools = offered_tools(body)
-        reply = router.decide(events, tools, self.banks)
+        reply = router.decide(events, tools, self.banks, canvas=canvas_address(body))
         reply = misbehave.rewrite(reply, active, events, tools)
         ids = wire.Ids.for_messages(messages)
         usage = wire.Usage.estimate(len(raw), reply)
@@ -150,6 +151,17 @@ def offered_tools(body: Record) -> frozenset[str]:
         for tool in body.get("tools") or []
         if isinstance(tool, dict)
     )
+
+
+def canvas_address(body: Record) -> str:
+    """The student's Canvas, as the item tools' descriptions give it: item
+    links are paths on it, and a model reads how to complete them there."""
+    for tool in body.get("tools") or []:
+        text = str((tool.get("function") or {}).get("description") or "")
+        found = re.search(r"link to it as (https?://\S+?) followed by", text)
+        if found:
+            return found.group(1)
+    return ""
 
 
 def _unauthenticated(request: Request) -> Response | None:

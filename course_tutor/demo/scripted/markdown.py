@@ -144,27 +144,31 @@ def modules_table(modules: Sequence[Record]) -> str:
     return table(["#", "Module", "Items", "Status"], rows)
 
 
-def item_line(item: Record) -> str:
-    """One module item: type, title (linked), due date, points, lock."""
+def item_line(item: Record, canvas: str = "") -> str:
+    """One module item: type, title (linked), due date, points, lock. An
+    item's `path` is completed with the `canvas` address."""
     kind = item.get("type") or "Item"
     title = item.get("title") or "(untitled)"
     if kind == "SubHeader":
         return f"- **{title}**"
     url = item.get("external_url") if kind == "ExternalUrl" else None
-    url = url or item.get("html_url")
+    path = item.get("path")
+    url = url or item.get("html_url") or (f"{canvas}{path}" if path else None)
     parts = [f"{_KINDS.get(kind, kind)}: " + (f"[{title}]({url})" if url else title)]
     deadline = due(item.get("due_at"))
     if deadline:
         parts.append(f"due {deadline}")
-    points = item.get("points_possible")
+    points = item.get("points")
     if points is not None:
         shown = f"{points:g}" if isinstance(points, float) else str(points)
         parts.append(f"{shown} pts")
-    requirement = item.get("completion_requirement") or {}
-    if requirement.get("completed"):
+    requirement = str(item.get("requirement") or "")
+    if item.get("done"):
         parts.append("✓ done")
-    elif requirement.get("type"):
-        parts.append(_REQUIREMENTS.get(requirement["type"], requirement["type"]))
+    elif requirement:
+        kind, _, score = requirement.partition(" ")
+        shown = _REQUIREMENTS.get(kind, kind)
+        parts.append(f"{shown} ({score})" if score else shown)
     if item.get("locked"):
         parts.append("🔒 locked")
     return "- " + " · ".join(parts)
@@ -180,9 +184,9 @@ _KINDS = {
     "ExternalTool": "Tool",
 }
 _REQUIREMENTS = {
-    "must_view": "to view",
-    "must_submit": "to submit",
-    "must_contribute": "to contribute",
+    "view": "to view",
+    "submit": "to submit",
+    "contribute": "to contribute",
     "min_score": "needs a minimum score",
-    "must_mark_done": "to mark done",
+    "mark_done": "to mark done",
 }

@@ -165,7 +165,7 @@ class Overview(Flow):
         ]
         lists = ctx.require(*calls)
         sections = [
-            module_items(module, items, modules, ctx.truncated(call))
+            module_items(module, items, modules, ctx.truncated(call), ctx.canvas)
             for module, items, call in zip(chosen, lists, calls, strict=True)
         ]
         return Reply("\n\n".join(sections) + f"\n\n{_ASK_NEXT}")
@@ -234,9 +234,14 @@ def syllabus_highlights(syllabus: str, code: str = "") -> str:
 
 
 def module_items(
-    module: Record, items: list[Record], modules: list[Record], truncated: bool
+    module: Record,
+    items: list[Record],
+    modules: list[Record],
+    truncated: bool,
+    canvas: str = "",
 ) -> str:
-    """One module's items as a list, links included, locked ones marked."""
+    """One module's items as a list, links included (item paths completed
+    with the `canvas` address), locked ones marked."""
     number = next(
         (n for n, m in enumerate(modules, 1) if m.get("id") == module.get("id")), "?"
     )
@@ -250,7 +255,8 @@ def module_items(
             f"Canvas has more items than I fetched; these are the first {len(items)}."
         )
     shown = items[:_ITEMS_SHOWN]
-    body = "\n".join(markdown.item_line(item) for item in shown) or "(no items yet)"
+    lines = [markdown.item_line(item, canvas) for item in shown]
+    body = "\n".join(lines) or "(no items yet)"
     if len(items) > len(shown):
         body += (
             f"\n\n…and {len(items) - len(shown)} more: open the module in Canvas to "

@@ -41,9 +41,12 @@ def decide(
     events: Sequence[Event],
     tools: frozenset[str],
     banks: Mapping[str, list[Record]],
+    *,
+    canvas: str = "",
 ) -> Reply:
-    """The tutor's next message for this conversation."""
-    ctx = Context(World(), tools, banks)
+    """The tutor's next message for this conversation; `canvas` is the
+    address item paths are completed with."""
+    ctx = Context(World(), tools, banks, canvas)
     flow: Flow | None = None
     for position, event in enumerate(events):
         if isinstance(event, ToolExchange):

@@ -184,6 +184,7 @@ class Context:
     world: World
     tools: frozenset[str]
     banks: Mapping[str, list[Record]]
+    canvas: str = ""
 
     def can(self, tool: str) -> bool:
         return tool in self.tools
