@@ -34,6 +34,30 @@ def _run_ask(args: argparse.Namespace) -> int:
     return run_ask(args)
 
 
+def _run_init(args: argparse.Namespace) -> int:
+    from course_tutor.setup.init import run_init
+
+    return run_init(args)
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from course_tutor.setup.doctor import run_doctor
+
+    return run_doctor(args)
+
+
+def _run_login(args: argparse.Namespace) -> int:
+    from course_tutor.setup.login import run_login
+
+    return run_login(args)
+
+
+def _run_logout(args: argparse.Namespace) -> int:
+    from course_tutor.setup.login import run_logout
+
+    return run_logout(args)
+
+
 def _run_default(args: argparse.Namespace) -> int:
     from course_tutor.demo.headless import print_demo_answer
 
@@ -105,7 +129,67 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="show tool calls on stderr"
     )
     ask.set_defaults(handler=_run_ask)
+    _add_setup_commands(commands)
     return parser
+
+
+def _add_setup_commands(commands: argparse._SubParsersAction) -> None:
+    init = commands.add_parser(
+        "init",
+        help="set up Canvas and the model, checking each answer",
+        description="Answer a few questions: your Canvas address, an access "
+        "token (or OAuth), and the model. Each answer is checked live.",
+    )
+    init.set_defaults(handler=_run_init)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the set-up and say how to fix what does not work",
+        description="Check the configuration, Canvas, the token, the model "
+        "and the instructions. Exits 0 only when every check passes.",
+    )
+    doctor.add_argument("--model", metavar="M", help="check this model instead")
+    doctor.add_argument(
+        "--prompt", metavar="FILE", help="check these instructions instead"
+    )
+    doctor.set_defaults(handler=_run_doctor)
+
+    login = commands.add_parser(
+        "login",
+        help="log in to Canvas with OAuth (for schools without student tokens)",
+        description="Log in to Canvas with OAuth2 in the browser. Needs a "
+        "developer key (client id and secret) from your Canvas admin.",
+    )
+    login.add_argument("--client-id", metavar="ID", help="the developer key's id")
+    login.add_argument(
+        "--client-secret",
+        metavar="S",
+        help="its secret (asked for, hidden, when left out)",
+    )
+    login.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the address to open instead of opening a browser",
+    )
+    login.add_argument(
+        "--oob",
+        action="store_true",
+        help="paste the code Canvas shows instead of a redirect to this computer",
+    )
+    login.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="port on 127.0.0.1 for Canvas's redirect (default: any free one)",
+    )
+    login.set_defaults(handler=_run_login)
+
+    logout = commands.add_parser(
+        "logout",
+        help="end the OAuth login at Canvas and forget it",
+        description="Revoke the OAuth login at Canvas and remove its tokens.",
+    )
+    logout.set_defaults(handler=_run_logout)
 
 
 def _add_session_options(parser: argparse.ArgumentParser) -> None:

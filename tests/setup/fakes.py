@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx2
@@ -51,19 +51,27 @@ class LockedKeyring(MemoryKeyring):
         raise KeyringLocked("locked")
 
 
+Answer = str | Callable[[], str]
+
+
 class Keyboard:
     """Answers to a run's questions, in order: ``lines`` for questions typed
-    visibly, ``secrets`` for hidden ones. Running out ends the input (as
-    Ctrl+D does), so a test never hangs on an unexpected question."""
+    visibly, ``secrets`` for hidden ones; a callable answer is worked out
+    when its question comes. Running out ends the input (as Ctrl+D does), so
+    a test never hangs on an unexpected question."""
 
-    def __init__(self, lines: Iterable[str] = (), secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, lines: Iterable[Answer] = (), secrets: Iterable[Answer] = ()
+    ) -> None:
         self.lines = list(lines)
         self.secrets = list(secrets)
         self.prompts: list[str] = []
         self.out = io.StringIO()
         self.err = io.StringIO()
 
-    def terminal(self, browser: Any = None) -> Terminal:
+    def terminal(self, browser: Any = None, out: io.StringIO | None = None) -> Terminal:
+        if out is not None:
+            self.out = out
         return Terminal(
             out=self.out,
             err=self.err,
@@ -82,12 +90,13 @@ class Keyboard:
     def _secret(self, prompt: str) -> str:
         return self._next(prompt, self.secrets)
 
-    def _next(self, prompt: str, answers: list[str]) -> str:
+    def _next(self, prompt: str, answers: list[Answer]) -> str:
         self.prompts.append(prompt)
         self.out.write(prompt + "\n")
         if not answers:
             raise EOFError
-        return answers.pop(0)
+        answer = answers.pop(0)
+        return answer() if callable(answer) else answer
 
 
 class Browser:
