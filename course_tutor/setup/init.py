@@ -19,7 +19,14 @@ import asyncio
 import os
 from typing import Any
 
-from course_tutor.canvas import CanvasConfigError, CanvasError, normalize_base_url
+import httpx2
+
+from course_tutor.canvas import (
+    CanvasConfigError,
+    CanvasError,
+    is_loopback_host,
+    normalize_base_url,
+)
 from course_tutor.config import (
     DEFAULT_MODEL,
     ConfigError,
@@ -37,7 +44,7 @@ from course_tutor.setup.models import (
     missing_model_fix,
     normalize_model_url,
 )
-from course_tutor.setup.probes import probe_canvas, whoami
+from course_tutor.setup.probes import Probe, probe_canvas, whoami
 from course_tutor.setup.terminal import Abandoned, Terminal
 
 _ENVIRONMENT = {
@@ -55,8 +62,9 @@ Make one in Canvas: {base}/profile/settings
   "course-tutor", then copy the token: Canvas shows it only once.
 Many schools limit student tokens to 120 days. When yours stops working,
 make a new one and run `course-tutor init` again.
-If your school does not let students make tokens, press Enter without one
-to log in with OAuth instead (this needs a developer key from your admin)."""
+If your school does not let students make tokens, answer "oauth" (or press
+Enter when no token is saved) to log in with OAuth instead; this needs a
+developer key from your Canvas admin."""
 
 _MODEL_HELP = """\
 The tutor needs a model that speaks the OpenAI API:
@@ -121,15 +129,18 @@ class Init:
                 "https://canvas.school.edu)",
                 default=self.saved.get("canvas_base_url"),
             )
+            if not typed:
+                self.t.say("Type the address, such as https://canvas.school.edu.")
+                continue
             try:
                 base = normalize_base_url(typed)
             except CanvasConfigError as error:
                 self.t.say(error.message)
                 continue
+
+            base, probe = self._probe(base, typed)
             if base != typed.strip():
                 self.t.say(f"Using {base}")
-
-            probe = asyncio.run(probe_canvas(base))
             if probe.ok:
                 self.t.say(f"✓ {probe.message}")
                 return base
@@ -138,6 +149,18 @@ class Init:
                 "Keep this address anyway (to check later with `course-tutor doctor`)?"
             ):
                 return base
+
+    def _probe(self, base: str, typed: str) -> tuple[str, Probe]:
+        """Probe ``base``; a server on this computer typed without a scheme
+        may well speak plain http (a Canvas of one's own, the demo)."""
+        probe = asyncio.run(probe_canvas(base))
+        if probe.reachable or "://" in typed:
+            return base, probe
+        plain = "http://" + base.removeprefix("https://")
+        if not is_loopback_host(httpx2.URL(plain).host):
+            return base, probe
+        second = asyncio.run(probe_canvas(plain))
+        return (plain, second) if second.reachable else (base, probe)
 
     # -- 2. Canvas token --------------------------------------------------
 
@@ -153,7 +176,7 @@ class Init:
         )
         while True:
             token = self.t.ask_secret(question) or saved
-            if not token:
+            if not token or token.lower() == "oauth":
                 return True
             probe = asyncio.run(whoami(base, token))
             if probe.ok:

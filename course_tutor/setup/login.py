@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -41,6 +42,7 @@ from course_tutor.config import (
     read_config_file,
     save_config,
     save_oauth_login,
+    stored_settings,
 )
 from course_tutor.secret_store import SecretStoreError
 from course_tutor.setup.terminal import Abandoned, Terminal
@@ -92,7 +94,7 @@ def run_login(args: argparse.Namespace, terminal: Terminal | None = None) -> int
 
     terminal.say(f"✓ Logged in to Canvas as {done.user_name}.")
     terminal.say(done.saved.where_secrets_went())
-    _warn_if_token_wins(terminal)
+    _prefer_login(terminal)
     terminal.say(
         "Next: `course-tutor doctor` checks everything; `course-tutor` starts."
     )
@@ -267,17 +269,30 @@ def _canvas_address(terminal: Terminal) -> str:
             terminal.say(str(error))
 
 
-def _warn_if_token_wins(terminal: Terminal) -> None:
-    try:
-        settings = load_settings()
-    except (ConfigError, ValueError):
-        return
-    if settings.canvas_api_token is not None:
+def _prefer_login(terminal: Terminal) -> None:
+    """A personal token is used before any login: offer to drop a saved one."""
+    if os.environ.get("CANVAS_API_TOKEN"):
         terminal.say(
-            "Note: a personal access token is also set, and course-tutor uses it "
-            "first. To use this login instead, unset CANVAS_API_TOKEN or remove "
-            "the token with `course-tutor init`."
+            "Note: CANVAS_API_TOKEN is set, and course-tutor uses it before this "
+            "login. Unset it to use the login."
         )
+        return
+    try:
+        saved_token = "canvas_api_token" in stored_settings()
+    except ConfigError:
+        return
+    if not saved_token:
+        return
+    terminal.say("A personal access token is saved too, and it would be used first.")
+    try:
+        remove = terminal.confirm("Remove the saved token and use this login?")
+    except Abandoned:
+        remove = False
+    if remove:
+        save_config({"canvas_api_token": None})
+        terminal.say("✓ Removed the saved token.")
+    else:
+        terminal.say("The token stays, and is used first.")
 
 
 # -- logging out ----------------------------------------------------------------

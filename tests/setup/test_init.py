@@ -276,6 +276,24 @@ def test_no_token_means_oauth(
     assert doctor_passes()
 
 
+def test_oauth_in_place_of_a_saved_token(
+    canvas_url: str, model_url: str, token: str
+) -> None:
+    save_config({"canvas_base_url": canvas_url, "canvas_api_token": token})
+    browser = Browser()
+    keyboard = Keyboard(
+        lines=["", "", "demo-client", model_url, ""],
+        secrets=["OAuth", "demo-secret", ""],
+    )
+
+    code = init(keyboard, browser)
+    browser.join()
+
+    assert code == 0, keyboard.transcript
+    assert "token" not in read_config_document()["canvas"]
+    assert doctor_passes()
+
+
 def test_oauth_can_wait(canvas_url: str, model_url: str) -> None:
     keyboard = Keyboard(lines=[canvas_url, "n", model_url, ""], secrets=["", ""])
 

@@ -254,9 +254,25 @@ def test_a_personal_token_comes_first(canvas: str) -> None:
     assert access.method != OAUTH
     assert access.token == "demo"
 
+    code, keyboard = log_in(Keyboard(lines=["n"]))
+    assert code == 0
+    assert "personal access token is saved too" in keyboard.transcript
+    assert load_settings().canvas_api_token is not None
+
+    code, keyboard = log_in(Keyboard(lines=["y"]))
+    assert code == 0
+    assert load_settings().canvas_api_token is None
+    access = asyncio.run(canvas_access(load_settings()))
+    assert access.method == OAUTH
+
+
+def test_a_token_in_the_environment_is_pointed_out(
+    canvas: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANVAS_API_TOKEN", "demo")
     code, keyboard = log_in()
     assert code == 0
-    assert "personal access token is also set" in keyboard.transcript
+    assert "Unset it to use the login" in keyboard.transcript
 
 
 def test_a_login_for_another_canvas_is_not_used(canvas: str) -> None:
