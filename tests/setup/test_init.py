@@ -111,6 +111,17 @@ def test_the_address_is_normalised(canvas_url: str, model_url: str, token: str) 
     assert read_config_document()["canvas"]["base_url"] == canvas_url
 
 
+def test_this_computer_without_a_scheme_may_be_plain_http(
+    canvas_url: str, model_url: str, token: str
+) -> None:
+    typed = canvas_url.removeprefix("http://")
+    keyboard = Keyboard(lines=[typed, model_url, ""], secrets=[token, ""])
+
+    assert init(keyboard) == 0, keyboard.transcript
+    assert f"Using {canvas_url}" in keyboard.transcript
+    assert read_config_document()["canvas"]["base_url"] == canvas_url
+
+
 def test_bad_addresses_are_asked_again(
     canvas_url: str, model_url: str, token: str, closed_url: str
 ) -> None:
