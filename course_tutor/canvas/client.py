@@ -41,6 +41,11 @@ class CanvasClient:
     without ``/api/v1``); ``token`` an access token, or None for the few
     endpoints that work without one. Use as ``async with CanvasClient(...)``.
 
+    At most ``max_concurrency`` requests are in flight. Eight lets a step
+    that asks for all of a course's modules at once take one round trip,
+    and stays well inside Canvas's throttle: each request reserves 50 of a
+    600 bucket up front, so a dozen at once would reach its limit.
+
     ``token_refresher``, for OAuth logins, is awaited with the token Canvas
     refused and returns a fresh one; each request is retried with it once.
     """
@@ -53,7 +58,7 @@ class CanvasClient:
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: float | httpx2.Timeout = 20.0,
         max_items: int = 1000,
-        max_concurrency: int = 4,
+        max_concurrency: int = 8,
         retry: RetryPolicy | None = None,
         low_remaining_threshold: float = 100.0,
         max_throttle_delay: float = 2.0,
