@@ -295,9 +295,9 @@ class OAuthClient:
             raise unreadable(
                 "the login", "expected a JSON object", status=response.status_code
             )
-        error = self._redact(str(body.get("error") or f"HTTP {response.status_code}"))
+        code = self._redact(str(body.get("error") or f"HTTP {response.status_code}"))
         said = self._redact(str(body.get("error_description") or ""))
-        raise refused(response.status_code, error, said)
+        raise refused(response.status_code, code, said)
 
     def _tokens(
         self, body: dict[str, Any], *, refresh_token: str | None
@@ -306,7 +306,8 @@ class OAuthClient:
         if not isinstance(access, str) or not access:
             raise unreadable("the login", "it has no access token", status=200)
         expires_in = body.get("expires_in")
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        user = body.get("user")
+        name = user.get("name") if isinstance(user, dict) else None
         refresh = body.get("refresh_token")
         return OAuthTokens(
             access_token=access,
@@ -316,7 +317,7 @@ class OAuthClient:
                 if isinstance(expires_in, int | float)
                 else None
             ),
-            user_name=user.get("name") if isinstance(user.get("name"), str) else None,
+            user_name=name if isinstance(name, str) else None,
         )
 
     def _login_refused(self, status: int, error: str, said: str) -> CanvasError:

@@ -257,7 +257,9 @@ class Init:
                     "`course-tutor doctor`)?"
                 ):
                     continue
-                name = self.t.ask("Model name", default=self._model_default(url, []))
+                name: str | None = self.t.ask(
+                    "Model name", default=self._model_default(url, [])
+                )
             else:
                 self.t.say(f"✓ {server.where} answered.")
                 name = self._model_name(server, offered)
