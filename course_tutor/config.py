@@ -174,7 +174,11 @@ class Settings(BaseSettings):
 
     @property
     def canvas_configured(self) -> bool:
-        return bool(self.canvas_base_url and self.canvas_api_token)
+        """A Canvas address and a token, or a login from `course-tutor login`
+        (whose tokens are only read when used)."""
+        if self.canvas_api_token is not None:
+            return bool(self.canvas_base_url)
+        return oauth_login_saved()
 
 
 def load_settings(**flags: Any) -> Settings:
@@ -416,6 +420,17 @@ class OAuthLogin(BaseModel):
     refresh_token: SecretStr | None = None
     expires_at: float | None = None
     user_name: str | None = None
+
+
+def oauth_login_saved(path: Path | None = None) -> bool:
+    """Whether the file records a login, without opening the keyring."""
+    try:
+        document = read_config_document(path)
+    except ConfigError:
+        return False
+    section = document.get("oauth") or {}
+    stored = "access_token" in section or OAUTH_SECRET in keyring_names(document)
+    return bool(section.get("base_url")) and stored
 
 
 def load_oauth_login(

@@ -250,6 +250,23 @@ def test_an_oauth_login_without_a_keyring(config_file: Path) -> None:
     assert load_oauth_login(store=SecretStore(null.Keyring())) == a_login()
 
 
+def test_a_saved_login_counts_as_canvas_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert not load_settings().canvas_configured
+    save_config({"canvas_base_url": "https://canvas.school.edu"})
+    assert not load_settings().canvas_configured
+
+    save_oauth_login(a_login())
+    from course_tutor import secret_store
+
+    def no_keyring() -> object:
+        raise AssertionError("the keyring was opened")
+
+    monkeypatch.setattr(secret_store, "system_backend", no_keyring)
+    assert load_settings().canvas_configured
+
+
 def test_forgetting_an_oauth_login(keyring_backend: MemoryKeyring) -> None:
     save_config({"canvas_base_url": "https://canvas.school.edu"})
     save_oauth_login(a_login())
