@@ -27,15 +27,13 @@ from course_tutor.canvas.oauth import (
 )
 from course_tutor.config import (
     ConfigError,
-    OAuthLogin,
     Settings,
     keyring_names,
-    load_oauth_login,
     read_config_document,
     read_config_file,
-    save_oauth_login,
     unreadable_secrets,
 )
+from course_tutor.config_store import OAuthLogin, load_oauth_login, save_oauth_login
 from course_tutor.secret_store import SecretStore, SecretStoreError
 from course_tutor.session import SetupError
 

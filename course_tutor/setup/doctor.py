@@ -27,11 +27,11 @@ from course_tutor.config import (
     ConfigError,
     Settings,
     config_path,
-    load_oauth_login,
     load_settings,
     read_config_document,
     unreadable_secrets,
 )
+from course_tutor.config_store import load_oauth_login
 from course_tutor.secret_store import SecretStoreError
 from course_tutor.session import SetupError
 from course_tutor.setup.connect import OAUTH, canvas_access

@@ -27,13 +27,8 @@ from course_tutor.canvas import (
     is_loopback_host,
     normalize_base_url,
 )
-from course_tutor.config import (
-    DEFAULT_MODEL,
-    ConfigError,
-    config_path,
-    save_config,
-    stored_settings,
-)
+from course_tutor.config import DEFAULT_MODEL, ConfigError, config_path, stored_settings
+from course_tutor.config_store import save_config
 from course_tutor.secret_store import SecretStoreError
 from course_tutor.setup.login import LoginOptions, log_in_and_save
 from course_tutor.setup.models import (

@@ -19,11 +19,11 @@ from pydantic import SecretStr
 
 from course_tutor.canvas import CanvasClient, CanvasConfigError, CanvasError
 from course_tutor.canvas.address import normalize_base_url
+from course_tutor.canvas.loopback import LoopbackReceiver
 from course_tutor.canvas.oauth import (
     OUT_OF_BAND,
     AuthorizationRequest,
     DeveloperKey,
-    LoopbackReceiver,
     OAuthClient,
     OAuthError,
     OAuthTokens,
@@ -34,15 +34,17 @@ from course_tutor.canvas.oauth import (
 from course_tutor.canvas.retry import RetryPolicy
 from course_tutor.config import (
     ConfigError,
+    load_settings,
+    read_config_file,
+    stored_settings,
+)
+from course_tutor.config_store import (
     OAuthLogin,
     SavedConfig,
     forget_oauth_login,
     load_oauth_login,
-    load_settings,
-    read_config_file,
     save_config,
     save_oauth_login,
-    stored_settings,
 )
 from course_tutor.secret_store import SecretStoreError
 from course_tutor.setup.terminal import Abandoned, Terminal

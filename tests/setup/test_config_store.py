@@ -16,19 +16,21 @@ from keyring.backends import fail, null
 from pydantic import SecretStr
 
 from course_tutor.config import (
-    OAuthLogin,
     Settings,
-    dump_toml,
-    forget_oauth_login,
-    load_oauth_login,
     load_settings,
     read_config_document,
+    unreadable_secrets,
+)
+from course_tutor.config_store import (
+    OAuthLogin,
+    forget_oauth_login,
+    load_oauth_login,
     save_config,
     save_oauth_login,
-    unreadable_secrets,
     write_config_document,
 )
 from course_tutor.secret_store import SERVICE, SecretStore
+from course_tutor.toml_writer import dump_toml
 from tests.setup.fakes import LockedKeyring, MemoryKeyring
 
 TOKEN = "7~CaNvAsT0kEn-abcdefghijklmnopqrstuvwxyz0123"

@@ -14,7 +14,7 @@ from keyring.backends import fail
 
 from course_tutor import secret_store
 from course_tutor.cli import main
-from course_tutor.config import save_config
+from course_tutor.config_store import save_config
 from course_tutor.demo.canvas import DemoCanvas
 from course_tutor.demo.scripted import MODEL_ID
 from course_tutor.setup.doctor import Check, run_checks, run_doctor

@@ -15,7 +15,8 @@ import pytest
 from keyring.backends import fail
 
 from course_tutor import secret_store
-from course_tutor.config import read_config_document, save_config
+from course_tutor.config import read_config_document
+from course_tutor.config_store import save_config
 from course_tutor.demo.canvas import DemoCanvas
 from course_tutor.demo.scripted import MODEL_ID
 from course_tutor.secret_store import SERVICE

@@ -16,13 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from course_tutor.canvas import InvalidTokenError
-from course_tutor.config import (
-    load_oauth_login,
-    load_settings,
-    read_config_document,
-    save_config,
-    save_oauth_login,
-)
+from course_tutor.config import load_settings, read_config_document
+from course_tutor.config_store import load_oauth_login, save_config, save_oauth_login
 from course_tutor.demo.canvas import DemoCanvas
 from course_tutor.demo.oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from course_tutor.secret_store import SERVICE

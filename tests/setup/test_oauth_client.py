@@ -11,11 +11,11 @@ import httpx2
 import pytest
 
 from course_tutor.canvas import CanvasConfigError
+from course_tutor.canvas.loopback import LoopbackReceiver
 from course_tutor.canvas.oauth import (
     OUT_OF_BAND,
     DeveloperKey,
     LoginExpiredError,
-    LoopbackReceiver,
     OAuthClient,
     OAuthError,
     OAuthTokens,
