@@ -10,6 +10,7 @@ with a visible note saying so.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -69,11 +70,18 @@ def to_markdown(html: str | None, *, limit: int | None = None) -> str:
     about ``limit`` characters when a limit is given."""
     if not html:
         return ""
-    if _LOOKS_LIKE_HTML.search(html):
-        text = tidy(_CONVERTER.convert(html))
-    else:
-        text = tidy(html, keep_indent=False)
+    text = _converted(html)
     return shorten(text, limit) if limit is not None else text
+
+
+@functools.lru_cache(maxsize=64)
+def _converted(html: str) -> str:
+    # Kept because a session reads the same syllabus again and again (each
+    # overview, guide and exam of a course), and converting it is most of
+    # the cost of a getSingleCourse call: about 3 ms for a 3 KB syllabus.
+    if _LOOKS_LIKE_HTML.search(html):
+        return tidy(_CONVERTER.convert(html))
+    return tidy(html, keep_indent=False)
 
 
 def tidy(text: str, *, keep_indent: bool = True) -> str:
