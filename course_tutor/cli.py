@@ -58,10 +58,16 @@ def _run_logout(args: argparse.Namespace) -> int:
     return run_logout(args)
 
 
-def _run_default(args: argparse.Namespace) -> int:
-    from course_tutor.demo.headless import print_demo_answer
+def _run_eval(args: argparse.Namespace) -> int:
+    from course_tutor.evals.command import run_eval
 
-    return print_demo_answer()
+    return run_eval(args)
+
+
+def _run_default(args: argparse.Namespace) -> int:
+    from course_tutor.tui import run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the bundled demo Canvas (no keys, no network)",
     )
+    parser.add_argument(
+        "--prompt",
+        metavar="FILE",
+        help="use these instructions instead of the shipped ones",
+    )
+    parser.add_argument("--model", metavar="M", help="the model to ask")
     parser.set_defaults(handler=_run_default)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -130,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(handler=_run_ask)
     _add_setup_commands(commands)
+    _add_eval_command(commands)
     return parser
 
 
@@ -190,6 +203,57 @@ def _add_setup_commands(commands: argparse._SubParsersAction) -> None:
         description="Revoke the OAuth login at Canvas and remove its tokens.",
     )
     logout.set_defaults(handler=_run_logout)
+
+
+def _add_eval_command(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "eval",
+        help="check that the instructions still lead to the right tool calls "
+        "and answers",
+        description="Play the scenarios of prompts/evals/ against the demo Canvas "
+        "and check every answer. Exits 0 only when all pass.",
+    )
+    evaluate.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="scenario names or YAML files (default: all of prompts/evals/)",
+    )
+    evaluate.add_argument(
+        "--prompt",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="instructions to test instead of the shipped ones; twice to "
+        "compare two side by side",
+    )
+    evaluate.add_argument(
+        "--model", metavar="M", help="the model (default: the scripted offline one)"
+    )
+    how = evaluate.add_mutually_exclusive_group()
+    how.add_argument(
+        "--record",
+        action="store_true",
+        help="run the model and keep its replies under cassettes/evals/",
+    )
+    how.add_argument(
+        "--replay",
+        action="store_true",
+        help="answer from the recordings instead of a model (offline, free)",
+    )
+    evaluate.add_argument(
+        "--junit", metavar="FILE", help="also write the results as JUnit XML"
+    )
+    evaluate.add_argument(
+        "--cassettes", metavar="DIR", help="where the recordings are kept"
+    )
+    evaluate.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the conversation of every scenario that does not pass",
+    )
+    evaluate.set_defaults(handler=_run_eval)
 
 
 def _add_session_options(parser: argparse.ArgumentParser) -> None:
