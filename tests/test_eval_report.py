@@ -78,8 +78,17 @@ def test_the_table_has_a_row_per_scenario() -> None:
     assert "STALE" in row
 
     assert report.summary(outcomes, PLAN, A) == (
-        "1 passed, 1 failed, 1 stale: course-tutor-scripted (scripted offline "
-        "model), replayed, prompt student_course_assistant.md (aaaaaaaaaaaa)"
+        "1 passed, 1 failed, 1 stale: course-tutor-scripted, replayed, prompt "
+        "student_course_assistant.md (aaaaaaaaaaaa)"
+    )
+    outcomes[0].model_label = "recorded with scripted offline model"
+    assert report.summary(outcomes, PLAN, A).startswith(
+        "1 passed, 1 failed, 1 stale: course-tutor-scripted (recorded with "
+        "scripted offline model), replayed"
+    )
+    outcomes[0].model_label = "course-tutor-scripted at 127.0.0.1"
+    assert "stale: course-tutor-scripted at 127.0.0.1, replayed" in (
+        report.summary(outcomes, PLAN, A)
     )
 
 

@@ -60,7 +60,12 @@ def summary(outcomes: Sequence[Outcome], plan: Plan, prompt: Prompt | None) -> s
         parts.append(f"{counts[Status.STALE]} stale")
     if counts[Status.ERROR]:
         parts.append(f"{counts[Status.ERROR]} errors")
-    model = plan.model_name + (" (scripted offline model)" if plan.scripted else "")
+    labels = [o.model_label for o in outcomes if o.model_label]
+    model = plan.model_name
+    if labels and labels[0].startswith(f"{model} at "):
+        model = labels[0]
+    elif labels:
+        model = f"{model} ({labels[0]})"
     how = {"live": "", "record": ", recorded", "replay": ", replayed"}[plan.mode.value]
     used = f"prompt {prompt.label} ({prompt.digest})" if prompt else "their prompts"
     return f"{', '.join(parts)}: {model}{how}, {used}"

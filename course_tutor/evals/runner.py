@@ -84,6 +84,8 @@ class Outcome:
     turns: list[TurnOutcome] = field(default_factory=list)
     seconds: float = 0.0
     cassette: Path | None = None
+    model_label: str = ""
+    """Where the answers came from: the session's model, or the recording's."""
 
     @property
     def passed(self) -> bool:
@@ -152,6 +154,7 @@ async def _run(
             outcome.reasons = [str(error)]
             return outcome
         outcome.cassette = path
+        outcome.model_label = f"recorded with {tape.cassette.model_label}"
         # The model's requests never leave the process: the cassette answers.
         settings = settings.model_copy(
             update={
@@ -180,6 +183,7 @@ async def _run(
         model_transport=wrap if plan.mode is not Mode.LIVE else None,
     ) as session:
         outcome.model = session.model
+        outcome.model_label = outcome.model_label or session.model_label
         await _play(scenario, session, tape, outcome, export_dir)
 
     if isinstance(tape, Player):
