@@ -241,7 +241,7 @@ async def _check_same_requests(tutor: Tutor, minimal: MinimalLoop) -> None:
 
 
 def run(quick: bool = False) -> list[Row]:
-    ours, theirs, ratio = asyncio.run(measure(rounds=6 if quick else 60))
+    ours, theirs, ratio = asyncio.run(measure(rounds=6 if quick else 100))
     return [
         Row(
             name="loop_overhead",
