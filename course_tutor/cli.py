@@ -64,6 +64,18 @@ def _run_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def _run_history(args: argparse.Namespace) -> int:
+    from course_tutor.history_cli import run_history
+
+    return run_history(args)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from course_tutor.history_cli import run_export
+
+    return run_export(args)
+
+
 def _run_default(args: argparse.Namespace) -> int:
     from course_tutor.tui import run
 
@@ -140,7 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "-v", "--verbose", action="store_true", help="show tool calls on stderr"
     )
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="go on with the latest conversation instead of starting one",
+    )
     ask.set_defaults(handler=_run_ask)
+    _add_history_commands(commands)
     _add_setup_commands(commands)
     _add_eval_command(commands)
     return parser
@@ -254,6 +274,36 @@ def _add_eval_command(commands: argparse._SubParsersAction) -> None:
         help="show the conversation of every scenario that does not pass",
     )
     evaluate.set_defaults(handler=_run_eval)
+
+
+def _add_history_commands(commands: argparse._SubParsersAction) -> None:
+    history = commands.add_parser(
+        "history",
+        help="list past conversations, the latest first",
+        description="List the saved conversations, the latest first.",
+    )
+    history.add_argument("--json", action="store_true", help="print a JSON array")
+    history.add_argument(
+        "-n", "--limit", type=int, metavar="N", help="show only the latest N"
+    )
+    history.set_defaults(handler=_run_history)
+
+    export = commands.add_parser(
+        "export",
+        help="write out a past conversation as Markdown or JSON",
+        description="Write out a saved conversation: Markdown to read, or "
+        "JSON with everything kept, tool results included.",
+    )
+    export.add_argument(
+        "id", metavar="ID", help="the conversation's id (see `history`), or 'latest'"
+    )
+    export.add_argument(
+        "--format", choices=("md", "json"), default="md", help="default: md"
+    )
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of stdout"
+    )
+    export.set_defaults(handler=_run_export)
 
 
 def _add_session_options(parser: argparse.ArgumentParser) -> None:
