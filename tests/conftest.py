@@ -13,6 +13,8 @@ import pytest
 
 from tests.recording import vcr_settings
 
+pytest_plugins = ["tests.session_guards"]
+
 CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 
 
