@@ -41,7 +41,7 @@ def _object_or_empty(arguments: str) -> str:
         parsed = json.loads(arguments or "{}")
     except ValueError:
         return "{}"
-    return arguments if isinstance(parsed, dict) else "{}"
+    return arguments if arguments and isinstance(parsed, dict) else "{}"
 
 
 @dataclass

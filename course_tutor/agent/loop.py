@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import openai
 
-from course_tutor.agent import model_errors
+from course_tutor.agent import chunks, model_errors
 from course_tutor.agent.budget import ContextBudget, Message
 from course_tutor.agent.calls import CallCollector, ToolCall
 from course_tutor.agent.events import (
@@ -120,25 +120,17 @@ class Agent:
             finished = False
             async with stream:
                 async for chunk in stream:
-                    if chunk.usage is not None:
-                        yield UsageReported(
-                            chunk.usage.prompt_tokens or 0,
-                            chunk.usage.completion_tokens or 0,
+                    piece = chunks.read(chunk)
+                    if piece.usage is not None:
+                        yield UsageReported(*piece.usage)
+                    finished = finished or piece.finished
+                    if piece.text:
+                        turn.text += piece.text
+                        yield TextStreamed(piece.text)
+                    for part in piece.calls:
+                        turn.collector.add(
+                            part.index, part.id, part.name, part.arguments
                         )
-                    for choice in chunk.choices[:1]:
-                        finished = finished or choice.finish_reason is not None
-                        delta = choice.delta
-                        if delta.content:
-                            turn.text += delta.content
-                            yield TextStreamed(delta.content)
-                        for part in delta.tool_calls or ():
-                            function = part.function
-                            turn.collector.add(
-                                part.index,
-                                part.id,
-                                function.name if function else None,
-                                function.arguments if function else None,
-                            )
         except (openai.OpenAIError, ValueError) as error:
             kind, message = model_errors.describe(
                 error, model=self.model, base_url=str(self.client.base_url)
