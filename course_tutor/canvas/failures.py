@@ -59,7 +59,7 @@ def error_for_response(
 
     if is_rate_limited(response):
         wait = retry_after(response)
-        when = f"about {math.ceil(wait)} seconds" if wait else "a minute"
+        when = f"about {_seconds(math.ceil(wait))}" if wait else "a minute"
         return RateLimitedError(
             f"Canvas is limiting how fast course-tutor may ask for data, and it "
             f"still was after {_tries(attempts)}. Wait {when}, then try again.",
@@ -218,6 +218,10 @@ def _not_found(what: str, said: str | None) -> NotFoundError:
         status=404,
         canvas_message=said,
     )
+
+
+def _seconds(count: int) -> str:
+    return "1 second" if count == 1 else f"{count} seconds"
 
 
 def _tries(attempts: int) -> str:
