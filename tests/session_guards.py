@@ -101,6 +101,11 @@ def _run_home(
         yield home
 
 
+def run_folders(config: pytest.Config) -> RunFolders | None:
+    """This run's folders, once the first test has started."""
+    return config.stash.get(_RUN, None)
+
+
 # -- the scan ------------------------------------------------------------------
 
 
@@ -169,7 +174,7 @@ _LEAKS = pytest.StashKey[list[Leak]]()
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    run = session.config.stash.get(_RUN, None)
+    run = run_folders(session.config)
     if run is None:
         return  # no test ran
     leaks = scan(files_written(run.base, run.started))

@@ -133,7 +133,10 @@ class Agent:
                         )
         except (openai.OpenAIError, ValueError) as error:
             kind, message = model_errors.describe(
-                error, model=self.model, base_url=str(self.client.base_url)
+                error,
+                model=self.model,
+                base_url=str(self.client.base_url),
+                secrets=self._secrets(),
             )
             if turn.text and kind in ("offline", "timeout", "bad_stream"):
                 kind, message = "stream_cut", _CUT_MESSAGE
@@ -149,6 +152,11 @@ class Agent:
             yield TurnFailed("stream_cut", _CUT_MESSAGE, partial=turn.text)
             return
         turn.calls = turn.collector.calls
+
+    def _secrets(self) -> list[str | None]:
+        """What the client sends that no message may repeat."""
+        names = ("api_key", "organization", "project")
+        return [getattr(self.client, name, None) for name in names]
 
     async def _create(self, messages: list[Message]) -> Any:
         options: dict[str, Any] = dict(self.request_options)

@@ -7,13 +7,34 @@ The openai SDK has already retried what is worth retrying (connection errors,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import openai
 
 
-def describe(error: BaseException, *, model: str, base_url: str) -> tuple[str, str]:
-    """The `(kind, message)` for a failed model request."""
-    where = _host(base_url)
+_SECRET_LENGTH = 12
+
+
+def describe(
+    error: BaseException,
+    *,
+    model: str,
+    base_url: str,
+    secrets: Iterable[str | None] = (),
+) -> tuple[str, str]:
+    """The `(kind, message)` for a failed model request. A server's own
+    words are quoted with `secrets` (the API key, ...) blanked out: some
+    servers repeat what they were sent."""
+    kind, message = _described(error, model=model, where=_host(base_url))
+    for secret in secrets:
+        # Placeholders local servers accept ("ollama", "not-needed") are
+        # not secrets, and blanking them would garble the message.
+        if secret and len(secret) >= _SECRET_LENGTH:
+            message = message.replace(secret, "[redacted]")
+    return kind, message
+
+
+def _described(error: BaseException, *, model: str, where: str) -> tuple[str, str]:
     match error:
         case openai.AuthenticationError():
             return "bad_key", (
@@ -80,7 +101,9 @@ def describe(error: BaseException, *, model: str, base_url: str) -> tuple[str, s
 
 
 def _host(base_url: str) -> str:
-    return base_url.split("://", 1)[-1].split("/", 1)[0] or base_url
+    """`host:port` of the address, without any user name or password in it."""
+    netloc = base_url.split("://", 1)[-1].split("/", 1)[0]
+    return netloc.rpartition("@")[2] or base_url
 
 
 def _code(error: openai.APIStatusError) -> str | None:
