@@ -109,11 +109,13 @@ class DemoCanvas:
         path, query = request.url.path, request.url.query
         self.requests.append(path + ("?" + query if query else ""))
 
-        if self.latency_ms:
-            await asyncio.sleep(self.latency_ms / 1000)
         if self.throttle is not None and not self.throttle.start():
             return self._throttled()
         try:
+            # Canvas holds a request's reservation while it works on it, so
+            # requests in flight together drain the bucket together.
+            if self.latency_ms:
+                await asyncio.sleep(self.latency_ms / 1000)
             response = await self._answer(request, segments)
         finally:
             if self.throttle is not None:
