@@ -360,25 +360,27 @@ def test_the_configuration_never_shows_a_secret(
 
 
 def test_the_scan_finds_a_secret_however_it_was_written(tmp_path: Path) -> None:
+    # Planted secrets of its own: the test secrets on disk would fail the run.
+    planted = {"token": "7~PlantedToken1", "key": "sk-Planted2", "cookie": "Planted3"}
     plain = tmp_path / "plain.log"
-    plain.write_text(f"Authorization: Bearer {TOKEN}\n")
+    plain.write_text(f"Authorization: Bearer {planted['token']}\n")
     packed = tmp_path / "export.pdf"
-    stream = zlib.compress(f"BT ({KEY}) Tj ET".encode())
+    stream = zlib.compress(f"BT ({planted['key']}) Tj ET".encode())
     packed.write_bytes(b"%PDF-1.4\n1 0 obj\nstream\n" + stream + b"\nendstream\n")
     zipped = tmp_path / "logs.gz"
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb") as archive:
-        archive.write(COOKIE.encode())
+        archive.write(planted["cookie"].encode())
     zipped.write_bytes(buffer.getvalue())
     clean = tmp_path / "clean.txt"
     clean.write_text("nothing to see")
 
-    found = scan([plain, packed, zipped, clean])
+    found = scan([plain, packed, zipped, clean], planted)
 
     assert found == [
-        Leak(plain, "canvas token"),
-        Leak(packed, "model api key"),
-        Leak(zipped, "session cookie"),
+        Leak(plain, "token"),
+        Leak(packed, "key"),
+        Leak(zipped, "cookie"),
     ]
 
 
