@@ -48,7 +48,7 @@ async def test_an_empty_chat_offers_the_starters_and_one_click_sends_it(
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        starters = [str(b.label) for b in app.screen.query(".starter")]
+        starters = [b.name for b in app.screen.query(".starter")]
         assert starters == list(app.instructions.starters)
 
         await pilot.click("#starter-2")  # "List all of my courses."

@@ -5,11 +5,13 @@ things that outlive a chat screen (settings, the log, the conversation store).
 
 With Canvas configured (or `demo`), the chat screen comes first and opens the
 session after its first paint; otherwise the set-up screen explains how to
-connect, and offers the demo.
+connect, and offers the demo. In demo the settings may be left out: they are
+read (pydantic is slow to import) while the first screen is already up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
@@ -46,23 +48,29 @@ class TutorApp(App[None]):
 
     def __init__(
         self,
-        settings: Any,
+        settings: Any = None,
         *,
         demo: bool = False,
+        model: str | None = None,
         prompt: str | Path | None = None,
         pace_ms: float | None = None,
         store: ConversationStore | None = None,
+        store_problem: str | None = None,
         connect: Connect | None = None,
     ) -> None:
-        """`connect(settings, demo=..., prompt=..., pace_ms=...)` opens a
+        """`settings=None` reads them (with `model`) when the session opens.
+        `connect(settings, demo=..., prompt=..., pace_ms=...)` opens a
         session (`course_tutor.session.open_session` unless given); `store`
-        saves and resumes conversations (see `conversations`)."""
+        saves and resumes conversations (see `conversations`), and
+        `store_problem` says why there is none when it could not open."""
         super().__init__()
         self.settings = settings
+        self.model = model
         self.demo = demo
         self.prompt = prompt
         self.pace_ms = DEMO_PACE_MS if pace_ms is None else pace_ms
         self.store = store
+        self._store_problem = store_problem
         self._connect = connect
         self.recorder = LogRecorder()
         self._recording = recording(self.recorder)
@@ -80,8 +88,16 @@ class TutorApp(App[None]):
             self.prompt = None
             return load_instructions(None)
 
+    async def read_settings(self) -> Any:
+        """The settings, read off the event loop the first time."""
+        if self.settings is None:
+            from course_tutor.config import load_settings
+
+            self.settings = await asyncio.to_thread(load_settings, model=self.model)
+        return self.settings
+
     def connect(self, *, demo: bool) -> AbstractAsyncContextManager[Any]:
-        """Open a session (Canvas, the model and the loop)."""
+        """Open a session (Canvas, the model and the loop); after `read_settings`."""
         connect = self._connect
         if connect is None:
             from course_tutor.session import open_session
@@ -96,10 +112,17 @@ class TutorApp(App[None]):
         from course_tutor.tui.screens.setup import SetupScreen
 
         self._recording.__enter__()
-        if self.demo or self.settings.canvas_configured:
+        if self.demo or (self.settings and self.settings.canvas_configured):
             self.push_screen(ChatScreen(demo=self.demo))
         else:
             self.push_screen(SetupScreen())
+        if self._store_problem:
+            self.notify(
+                f"{self._store_problem} This conversation will not be saved.",
+                title="History not available",
+                severity="warning",
+                timeout=15,
+            )
         if self._instructions_problem:
             self.notify(
                 f"{self._instructions_problem} Using the shipped instructions.",

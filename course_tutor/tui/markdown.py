@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from markdown_it import MarkdownIt
 from rich import box
@@ -125,6 +125,17 @@ class _ListItem(ListItem):
 
 
 class TutorMarkdown(Markdown):
+    """Rich's Markdown with the elements above, and a line break wherever the
+    text has one: tutors write choices and steps on their own lines without
+    blank lines between, as chat screens show them."""
+
+    def __init__(self, markup: str, **options: Any) -> None:
+        super().__init__(markup, **options)
+        for token in self.parsed:
+            for child in token.children or ():
+                if child.type == "softbreak":
+                    child.type = "hardbreak"
+
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
         "list_item_open": _ListItem,

@@ -56,6 +56,18 @@ WIDE_ENOUGH_FOR_PANEL = 120
 """Columns from which the course panel opens by itself when a course appears."""
 
 
+def _import_the_session(demo: bool) -> None:
+    """Import what opening a session and drawing an answer will need."""
+    import importlib
+
+    names = ["course_tutor.session", "course_tutor.agent.loop", "course_tutor.tools"]
+    names.append("course_tutor.tui.markdown")
+    if demo:
+        names += ["course_tutor.demo", "course_tutor.demo.scripted"]
+    for name in names:
+        importlib.import_module(name)
+
+
 class ChatScreen(Screen[None]):
     """One conversation with the tutor over one session."""
 
@@ -117,7 +129,11 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="session")
     async def open_session(self) -> None:
         header = self.query_one(TutorHeader)
+        # The model client and the rest take a second to import: do it off
+        # the event loop, so the screen answers keys meanwhile.
+        await asyncio.to_thread(_import_the_session, self.demo)
         try:
+            await self.tutor_app.read_settings()
             async with self.tutor_app.connect(demo=self.demo) as session:
                 self.session = session
                 self.history = session.new_history()

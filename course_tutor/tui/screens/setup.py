@@ -11,19 +11,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Markdown, Static
 
 HOW_TO_CONNECT = """\
-**Connect your Canvas**
+**Your Canvas:** run `course-tutor init`, or set `CANVAS_BASE_URL` (your
+school's Canvas address) and `CANVAS_API_TOKEN` (Canvas → Account → Settings
+→ *New access token*).
 
-- Run `course-tutor init` and answer its questions, or
-- set `CANVAS_BASE_URL` (your school's Canvas address) and `CANVAS_API_TOKEN`
-  (Canvas → Account → Settings → *New access token*).
-
-**Connect a model**
-
-- Set `OPENAI_API_KEY`, or
-- set `OPENAI_BASE_URL` for an OpenAI-compatible server of your own
-  (Ollama, vLLM, LM Studio, llama.cpp).
-
-Then start `course-tutor` again.
+**A model:** set `OPENAI_API_KEY`, or `OPENAI_BASE_URL` for an
+OpenAI-compatible server of your own (Ollama, vLLM, LM Studio, llama.cpp).
 """
 
 
@@ -43,18 +36,16 @@ class SetupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="setup-scroll"), Vertical(id="setup"):
-            yield Static("course-tutor", id="setup-title")
             yield Static(
-                "A study tutor that knows your Canvas courses. It needs two "
-                "things before it can help: your Canvas, and a model to talk to.",
-                id="setup-intro",
+                "course-tutor needs your Canvas and a model to talk to",
+                id="setup-title",
             )
             if self.problem:
                 yield Static(self.problem, id="setup-problem")
             yield Markdown(HOW_TO_CONNECT, id="setup-steps")
             yield Static(
-                "Or look around first: the demo runs offline, with a fictional "
-                "school and a scripted tutor.",
+                "Then start course-tutor again. Or look around first: the demo "
+                "runs offline, with a fictional school and a scripted tutor.",
                 id="setup-demo-text",
             )
             with Horizontal(id="setup-buttons"):
@@ -63,7 +54,7 @@ class SetupScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#start-demo", Button).focus()
+        self.query_one("#start-demo", Button).focus(scroll_visible=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

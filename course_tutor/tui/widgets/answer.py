@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from textual.await_complete import AwaitComplete
@@ -35,13 +36,11 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from course_tutor.tui.markdown import (
-    MarkdownDocument,
-    RichStyles,
-    has_reference_links,
-    split_settled,
-    styles_for,
-)
+if TYPE_CHECKING:
+    from course_tutor.tui.markdown import RichStyles
+
+# `course_tutor.tui.markdown` (Rich's Markdown, markdown-it, Pygments) is
+# imported when the first answer renders, not before the first screen.
 
 DEFAULT_REFRESH_RATE = 10.0
 """Renders per second while an answer streams: smooth to read, cheap to draw."""
@@ -160,6 +159,8 @@ class AnswerView(Widget):
         if not self._pending:
             return
         self.renders += 1
+        from course_tutor.tui.markdown import split_settled
+
         source = self._tail + "".join(self._pending)
         self._pending.clear()
         settled, self._tail = split_settled(source)
@@ -176,6 +177,8 @@ class AnswerView(Widget):
 
     def _settle_all(self) -> None:
         """The end of the answer: everything left is complete."""
+        from course_tutor.tui.markdown import has_reference_links
+
         self._render_pending()
         text = self.text
         if has_reference_links(text):
@@ -196,6 +199,8 @@ class AnswerView(Widget):
         drawn = self._drawn_for
         if self._joined is not None and drawn is not None and drawn[0] == width:
             return self._joined
+        from course_tutor.tui.markdown import styles_for
+
         key = (width, styles_for(self.app))
         if key != self._drawn_for:
             self._drawn_for = key
@@ -218,6 +223,8 @@ class AnswerView(Widget):
 
     def _draw(self, source: str, key: tuple[int, RichStyles]) -> list[Strip]:
         """`source` as lines `width` wide, without blank lines at either end."""
+        from course_tutor.tui.markdown import MarkdownDocument
+
         width, styles = key
         if not source.strip() or width <= 0:
             return []

@@ -120,11 +120,10 @@ def _course_label(course: dict[str, Any]) -> Text:
 
 def _module_label(module: Module) -> Text:
     label = Text(module.name)
-    count = len(module.items) if module.items is not None else module.items_count
-    if count is not None:
-        label.append(f"  {count}", style="dim")
     if module.state == "locked":
-        label.append("  locked", style="italic dim")
+        label.append(" (locked)", style="italic dim")
+    elif module.items is None and module.items_count:
+        label.append(f" ({module.items_count})", style="dim")
     return label
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 from time import monotonic
-from typing import Any
 
-from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Static
@@ -148,19 +146,21 @@ class ToolCallRow(Vertical, can_focus=True):
         return line
 
     def _show_details(self) -> None:
+        from textual.highlight import highlight  # Pygments: only when opened
+
         details = self.query_children(".tool-details").first(Static)
-        parts: list[Any] = [
-            Text("arguments", style="bold"),
-            Syntax(pretty_json(self.arguments), "json", background_color="default"),
+        parts = [
+            Content.styled("arguments", "bold"),
+            highlight(pretty_json(self.arguments), language="json"),
         ]
         if self.state == "running":
-            parts.append(Text("running…", style="italic"))
+            parts.append(Content.styled("running…", "italic"))
         else:
             parts += [
-                Text("result", style="bold"),
-                Syntax(pretty_json(self.result), "json", background_color="default"),
+                Content.styled("result", "bold"),
+                highlight(pretty_json(self.result), language="json"),
             ]
-        details.update(Group(*parts))
+        details.update(Content("\n").join(parts))
 
 
 def _seconds(duration: float) -> str:

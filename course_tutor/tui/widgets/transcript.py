@@ -26,9 +26,6 @@ class Transcript(VerticalScroll, can_focus=False):
     def compose(self):
         yield self.welcome
 
-    def on_mount(self) -> None:
-        self.anchor()
-
     @property
     def turns(self) -> list[TurnView]:
         return list(self.query_children(TurnView))
@@ -44,6 +41,7 @@ class Transcript(VerticalScroll, can_focus=False):
     def clear_turns(self) -> None:
         self.query_children(TurnView).remove()
         self.welcome.display = True
+        self.anchor(False)  # the welcome sits at the top, not the bottom
 
     def replay(self, messages: Sequence[Message]) -> None:
         """Show saved history messages as finished turns."""

@@ -44,7 +44,17 @@ class Welcome(Vertical):
             )
         with Vertical(id="starters"):
             for number, starter in enumerate(self.starters):
-                yield Button(starter, id=f"starter-{number}", classes="starter")
+                yield Button(
+                    f"› {starter}",
+                    id=f"starter-{number}",
+                    classes="starter",
+                    compact=True,
+                    name=starter,
+                )
+        yield Static(
+            "Press tab to pick one, or type your own question below.",
+            id="welcome-hint",
+        )
 
     def watch_student(self) -> None:
         if self.is_mounted:
@@ -57,4 +67,4 @@ class Welcome(Vertical):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.StarterChosen(str(event.button.label)))
+        self.post_message(self.StarterChosen(event.button.name or ""))
