@@ -107,7 +107,7 @@ def _course_label(course: dict[str, Any]) -> Text:
         return Text(f"Course {course.get('id')} (no longer open)", style="dim")
     code = str(course.get("course_code") or "")
     name = str(course.get("name") or "")
-    label = Text(code, style="bold")
+    label = Text.assemble((code, "bold"))
     if name and code:
         # Canvas names often repeat the code: "BIO 110: Introduction to…"
         name = name.removeprefix(code).lstrip(" :–-") or name
@@ -132,8 +132,7 @@ def _item_label(item: dict[str, Any]) -> Text:
     title = str(item.get("title") or "Untitled")
     if kind == "SubHeader":
         return Text(title, style="bold dim")
-    label = Text(f"{ITEM_MARKS.get(kind, '·')} ", style="bold")
-    label.append(title)
+    label = Text.assemble((f"{ITEM_MARKS.get(kind, '·')} ", "bold"), title)
     extras = []
     if item.get("due_at"):
         extras.append(f"due {_date(str(item['due_at']))}")
