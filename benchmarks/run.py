@@ -28,6 +28,7 @@ BENCHMARKS = {
     "loop_overhead": "benchmarks.loop_overhead",
     "canvas_latency_hiding": "benchmarks.latency_hiding",
     "tool_result_compaction": "benchmarks.compaction",
+    "stream_render": "benchmarks.stream_render",
     "startup": "benchmarks.startup",
     "memory_long_conversation": "benchmarks.memory",
 }

@@ -34,6 +34,7 @@ def test_quick_run_prints_a_row_for_every_figure() -> None:
         "loop_overhead",
         "canvas_latency_hiding",
         "tool_result_compaction",
+        "stream_render",
         "startup",
         "memory_long_conversation",
     ):
