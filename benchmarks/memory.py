@@ -105,7 +105,7 @@ def measure(turns: int) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> list[Row]:
-    figures = measure(30 if quick else TURNS)
+    figures = measure(20 if quick else TURNS)
     turns = int(figures["turns"])
     largest = figures["largest_request_bytes"] / 4
     room = figures["window"] - figures["reserve"]
