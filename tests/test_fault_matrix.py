@@ -37,14 +37,10 @@ from course_tutor.demo.faults import Fault, Throttle
 from course_tutor.headless import TurnRecord, play_turn
 from course_tutor.instructions import load_instructions
 from course_tutor.tools import canvas_tools
+from course_tutor.tui import notices
 from tests.canvas_fakes import CountingSleep
 from tests.servers import free_port, serving
 from tests.test_agent_loop import assert_valid_history
-
-try:
-    from course_tutor.tui import notices
-except ImportError:  # pragma: no cover - the TUI is optional for this module
-    notices = None
 
 CANVAS = "https://canvas.northwood.example"
 CANVAS_HOST = "canvas.northwood.example"
@@ -690,9 +686,7 @@ async def test_fault(row: Row) -> None:
 
 
 def _assert_notice(row: Row, outcome: Outcome) -> None:
-    """The TUI's notification for this outcome (when the TUI is installed)."""
-    if notices is None:
-        return
+    """The TUI's notifications for this outcome."""
     shown = []
     if outcome.record.failure is not None:
         shown.append(notices.turn_failed(*outcome.record.failure).title)

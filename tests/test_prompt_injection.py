@@ -37,6 +37,7 @@ from course_tutor.demo.dataset import load_school
 from course_tutor.headless import play_turn
 from course_tutor.instructions import load_instructions
 from course_tutor.tools import canvas_tools
+from course_tutor.tui import links
 from tests.canvas_fakes import CountingSleep
 from tests.fake_model import FakeModel, Reply, call_chunks, openai_client, text_chunks
 from tests.test_agent_loop import assert_valid_history
@@ -282,7 +283,6 @@ async def test_scripts_images_and_frames_are_dropped() -> None:
 
 
 async def test_links_to_other_hosts_are_not_opened_without_asking() -> None:
-    links = pytest.importorskip("course_tutor.tui.links")
     syllabus = await _syllabus()
     hrefs = re.findall(r"\]\((\S+?)\)(?=[\s,.;]|$)", syllabus)
     kinds = {
