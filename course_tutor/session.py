@@ -2,12 +2,15 @@
 
 The TUI, `ask` and `eval` all start here, so the three see the same program.
 In demo mode Canvas is the bundled demo app, in-process, and the model is the
-scripted one unless a real model is configured.
+scripted one unless a real model is configured. Besides the Canvas tools the
+model gets `exportPracticeExam`, which writes into the export folder and keeps
+attempts in the store given (set `Session.conversation_id` so an attempt is
+linked to its conversation).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,8 @@ class Session:
     demo: bool
     scripted: bool
     tools: list[Any] = field(default_factory=list)
+    conversation_id: int | None = None
+    """The stored conversation being played, once there is one."""
 
     def new_history(self) -> list[dict[str, Any]]:
         return [{"role": "system", "content": self.instructions.text}]
@@ -49,14 +54,24 @@ async def open_session(
     prompt: str | Path | None = None,
     pace_ms: float = 0.0,
     extra_tools: list[Any] | None = None,
+    store: Any = None,  # course_tutor.store.Store
+    scripted: bool | None = None,
+    model_transport: Callable[[Any], Any] | None = None,
 ) -> AsyncIterator[Session]:
-    """Open Canvas and the model for a session; both close on exit."""
+    """Open Canvas and the model for a session; both close on exit.
+
+    `scripted` chooses the model instead of the settings: True for the
+    scripted one whatever is configured, False for the configured one even in
+    demo mode. `model_transport` wraps the transport the model's requests go
+    through (`eval` records and replays them there); Canvas's are untouched.
+    """
     import httpx2
 
     from course_tutor.agent.loop import Agent
     from course_tutor.canvas import CanvasClient
     from course_tutor.instructions import load_instructions
     from course_tutor.tools import canvas_tools
+    from course_tutor.tools.export import ExportPracticeExam, export_dir
 
     instructions = load_instructions(prompt)
     async with AsyncExitStack() as stack:
@@ -79,10 +94,15 @@ async def open_session(
             canvas = CanvasClient(base, token.get_secret_value())
         await stack.enter_async_context(canvas)
 
-        client, model, label, scripted = await _model(settings, demo, pace_ms, stack)
-        tools = [*canvas_tools(canvas), *(extra_tools or [])]
+        if scripted is None:
+            scripted = demo and not settings.model_configured
+        client, model, label = await _model(
+            settings, scripted, pace_ms, model_transport, stack
+        )
+        exporter = ExportPracticeExam(export_dir(settings), store=store)
+        tools = [*canvas_tools(canvas), exporter, *(extra_tools or [])]
         agent = Agent(client, model, tools, context_window=settings.context_window)
-        yield Session(
+        session = Session(
             agent=agent,
             canvas=canvas,
             instructions=instructions,
@@ -93,21 +113,29 @@ async def open_session(
             scripted=scripted,
             tools=tools,
         )
+        exporter.conversation_id = lambda: session.conversation_id
+        yield session
 
 
 async def _model(
-    settings: Settings, demo: bool, pace_ms: float, stack: AsyncExitStack
-) -> tuple[Any, str, str, bool]:
-    """The OpenAI client, the model name, a label for the screen, scripted?"""
+    settings: Settings,
+    scripted: bool,
+    pace_ms: float,
+    wrap: Callable[[Any], Any] | None,
+    stack: AsyncExitStack,
+) -> tuple[Any, str, str]:
+    """The OpenAI client, the model name and a label for the screen."""
     import httpx2
     import openai
 
-    if demo and not settings.model_configured:
+    if scripted:
         from course_tutor.demo.scripted import scripted_model_app
         from course_tutor.demo.transport import StreamingASGITransport
 
         transport = StreamingASGITransport(scripted_model_app(pace_ms=pace_ms))
-        http_client = httpx2.AsyncClient(transport=transport)
+        http_client = httpx2.AsyncClient(
+            transport=wrap(transport) if wrap else transport
+        )
         client = openai.AsyncOpenAI(
             base_url="http://scripted.localhost/v1",
             api_key="scripted",
@@ -115,7 +143,7 @@ async def _model(
             max_retries=0,
         )
         await stack.enter_async_context(client)
-        return client, SCRIPTED_MODEL, SCRIPTED_LABEL, True
+        return client, SCRIPTED_MODEL, SCRIPTED_LABEL
 
     if not settings.model_configured:
         raise SetupError(
@@ -126,15 +154,21 @@ async def _model(
     key = (
         settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     )
+    wrapped = None
+    if wrap is not None:
+        wrapped = openai.DefaultAsyncHttpxClient(
+            transport=wrap(httpx2.AsyncHTTPTransport())
+        )
     client = openai.AsyncOpenAI(
         # Local servers accept any key; the SDK insists on having one.
         api_key=key or "not-needed",
         base_url=settings.openai_base_url or None,
+        http_client=wrapped,
     )
     await stack.enter_async_context(client)
     model = settings.model or await _first_model(client, settings) or DEFAULT_MODEL
     where = httpx2.URL(str(client.base_url)).host
-    return client, model, f"{model} at {where}", False
+    return client, model, f"{model} at {where}"
 
 
 async def _first_model(client: Any, settings: Settings) -> str | None:
