@@ -84,14 +84,10 @@ async def open_session(
                 transport=httpx2.ASGITransport(app=canvas_app()),
             )
         else:
-            base, token = settings.canvas_base_url, settings.canvas_api_token
-            if not (base and token):
-                raise SetupError(
-                    "Canvas is not set up. Run `course-tutor init`, or set "
-                    "CANVAS_BASE_URL and CANVAS_API_TOKEN. To look around first, "
-                    "try `course-tutor --demo`."
-                )
-            canvas = CanvasClient(base, token.get_secret_value())
+            # A personal token, or else a saved OAuth login (refreshed as needed).
+            from course_tutor.setup.connect import open_canvas
+
+            canvas = await open_canvas(settings)
         await stack.enter_async_context(canvas)
 
         if scripted is None:

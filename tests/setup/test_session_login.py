@@ -15,13 +15,6 @@ from course_tutor.demo.scripted import MODEL_ID
 from course_tutor.setup.login import run_login
 from tests.setup.fakes import Browser, Keyboard
 
-# `open_session` builds its Canvas client from the personal token only until
-# it calls `course_tutor.setup.connect.open_canvas`; that change waits for
-# session.py's pending edits to be committed. Strict: remove the mark then.
-needs_session_wiring = pytest.mark.xfail(
-    strict=True, reason="open_session does not use setup.connect yet"
-)
-
 
 @pytest.fixture
 def logged_in(canvas_url: str, model_url: str) -> None:
@@ -40,7 +33,6 @@ def logged_in(canvas_url: str, model_url: str) -> None:
     browser.join()
 
 
-@needs_session_wiring
 def test_ask_uses_the_login(
     logged_in: None, demo_canvas: DemoCanvas, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -53,7 +45,6 @@ def test_ask_uses_the_login(
     assert "BIO 110" in answer
 
 
-@needs_session_wiring
 def test_ask_after_the_login_was_revoked(
     logged_in: None, demo_canvas: DemoCanvas, capsys: pytest.CaptureFixture[str]
 ) -> None:
