@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 # `course_tutor.tui.markdown` (Rich's Markdown, markdown-it, Pygments) is
 # imported when the first answer renders, not before the first screen.
 
-DEFAULT_REFRESH_RATE = 10.0
+DEFAULT_REFRESH_RATE = 8.0
 """Renders per second while an answer streams: smooth to read, cheap to draw."""
 
 
