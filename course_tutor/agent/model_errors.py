@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import openai
 
-
 _SECRET_LENGTH = 12
 
 
