@@ -638,11 +638,11 @@ MODEL_ROWS = [
     ),
     Row(
         "Model repeats the same call",
-        "third and later repeats refused; step limit 5",
+        "third and later repeats refused, until the step limit",
         "`repeated_call`: use the earlier result",
         "turn fails `step_limit`; notification *Too many steps*",
         model_fault("repeat"),
-        attempts=5,
+        attempts=5,  # the matrix's step limit
         tool_error="repeated_call",
         failure="step_limit",
         notice="Too many steps",
