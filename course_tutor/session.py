@@ -150,16 +150,15 @@ async def _model(
     key = (
         settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     )
-    wrapped = None
-    if wrap is not None:
-        wrapped = openai.DefaultAsyncHttpxClient(
-            transport=wrap(httpx2.AsyncHTTPTransport())
-        )
+    from course_tutor.agent.http import model_http_client
+
+    through = wrap(httpx2.AsyncHTTPTransport()) if wrap is not None else None
     client = openai.AsyncOpenAI(
         # Local servers accept any key; the SDK insists on having one.
         api_key=key or "not-needed",
         base_url=settings.openai_base_url or None,
-        http_client=wrapped,
+        # The SDK's own client, except that running out of credit is final.
+        http_client=model_http_client(through),
     )
     await stack.enter_async_context(client)
     model = settings.model or await _first_model(client, settings) or DEFAULT_MODEL
