@@ -3,9 +3,11 @@ resume from the store, switch model, log, screenshot, copy."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from textual.command import CommandInput, CommandList
 from textual.pilot import Pilot
 
 from course_tutor.store import Store
@@ -27,11 +29,22 @@ pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 async def run_command(pilot: Pilot, title: str) -> None:
-    """Open the palette, search for `title`, run the first match."""
+    """Open the palette, search for `title`, and run the command if it is the
+    best match."""
     await pilot.press("ctrl+p")
     await pilot.pause()
-    await pilot.press(*title)
-    await pilot.pause(0.3)
+    palette = pilot.app.screen
+    palette.query_one(CommandInput).value = title
+    commands = palette.query_one(CommandList)
+
+    def best() -> str:
+        if commands.highlighted is None:
+            return ""
+        return str(commands.get_option_at_index(commands.highlighted).prompt)
+
+    async with asyncio.timeout(5):
+        while title.lower() not in best().lower():
+            await pilot.pause(0.05)
     await pilot.press("enter")
     await pilot.pause()
 

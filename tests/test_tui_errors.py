@@ -114,6 +114,31 @@ async def test_a_refused_canvas_token_says_how_to_get_a_new_one(
         assert shown(row.query_one(".tool-line")).startswith("✗ listYourCourses")
 
 
+class BrokenAgent:
+    """A bug in the loop: it raises instead of reporting a failure."""
+
+    model = "fake-model"
+
+    async def run(self, history: list, text: str):  # type: ignore[no-untyped-def]
+        history.append({"role": "user", "content": text})
+        yield TextStreamed("Half an ans")
+        raise RuntimeError("a bug")
+
+
+async def test_a_bug_in_a_turn_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, connect=fake_connect(BrokenAgent()))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await send(pilot, "Hello")
+        assert notifications(app)[-1][0] == "Unexpected error"
+        assert app.is_running
+        assert not app.chat.busy
+        assert any(
+            "the turn failed unexpectedly" in r.getMessage()
+            for r in app.recorder.records
+        )
+
+
 async def test_escape_before_anything_came_back_returns_the_question(
     tmp_path: Path,
 ) -> None:

@@ -202,6 +202,18 @@ class ChatScreen(Screen[None]):
         except asyncio.CancelledError:
             self._cancelled(turn, text, before)
             raise
+        except Exception:
+            # The loop reports failures as events; anything else is a bug,
+            # which goes to the log, not over the screen.
+            log.exception("the turn failed unexpectedly")
+            if turn is not None:
+                turn.end(note="the tutor stopped on an internal error")
+            self.notify(
+                "Something went wrong inside course-tutor. Ask again; the log "
+                "(ctrl+p, Show the log) has the details.",
+                title="Unexpected error",
+                severity="error",
+            )
         finally:
             self._check_saved()
 
@@ -223,6 +235,7 @@ class ChatScreen(Screen[None]):
                     self.notify(notice.message, title=notice.title, severity="error")
             case UsageReported() as usage:
                 self.tokens += usage.total_tokens
+                log.info("tokens so far in this chat: %d", self.tokens)
             case TurnFinished(text=text):
                 question = find_question(text)
                 if question is not None and question.number == 1:
@@ -374,6 +387,7 @@ class ChatScreen(Screen[None]):
             self.record.resume(conversation_id, self.history)
         self.outline = CourseOutline()
         self.score = None
+        self.tokens = 0
         transcript = self.query_one(Transcript)
         if saved:
             transcript.replay(saved)
