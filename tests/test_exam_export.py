@@ -115,8 +115,19 @@ def test_a_score_sent_by_the_model_is_not_taken(tool: ExportPracticeExam) -> Non
 
 
 def test_a_second_export_does_not_overwrite_the_first(
-    tool: ExportPracticeExam,
+    tool: ExportPracticeExam, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Both exports in the same minute, so they would have had the same name.
+    from datetime import datetime
+
+    import course_tutor.exams.attempt as attempt
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return datetime(2026, 12, 3, 17, 59, 59, tzinfo=tz)
+
+    monkeypatch.setattr(attempt, "datetime", Frozen)
     first, second = run(tool), run(tool)
     assert first["pdf"] != second["pdf"]
     assert second["pdf"].endswith("-2.pdf")
