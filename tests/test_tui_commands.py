@@ -104,7 +104,8 @@ async def test_export_writes_the_conversation_as_markdown(tmp_path: Path) -> Non
 
         [path] = (tmp_path / "exports").glob("conversation-*.md")
         text = path.read_text()
-        assert "## You\n\nList all of my courses." in text
+        assert text.startswith("# List all of my courses.")
+        assert "- Canvas: canvas.northwood.example" in text
         assert "`listYourCourses`" in text
         assert "BIO 110" in text
         assert str(path) in [n.message for n in app._notifications]
@@ -203,6 +204,11 @@ async def test_a_conversation_is_saved_and_resumed_from_the_store(
         assert turn.question == "Give an overview of BIO 110."
         assert {r.tool_name for r in turn.query("ToolCallRow")} >= {"listModules"}
         assert app.chat.outline.course is not None  # the panel learned again
+
+        # The export comes from the store, as `course-tutor export` writes it.
+        await run_command(pilot, "Export the transcript")
+        [path] = (tmp_path / "exports").glob("conversation-*.md")
+        assert path.read_text() == store.export_markdown(saved.id)
 
         # Going on adds to the same conversation.
         await send(pilot, "1")

@@ -4,7 +4,7 @@ the course outline, the link policy, tool-row wording, notices, export."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -254,13 +254,16 @@ def test_the_transcript_has_questions_tool_calls_and_answers() -> None:
     ]
     text = transcript_markdown(
         history,
-        title="Tutor",
-        model_label="scripted offline model",
+        title="List my courses.",
+        model="course-tutor-scripted",
+        prompt_hash="abc123",
         canvas_host="canvas.example",
-        when=datetime(2026, 9, 1, 10, 30),
+        when=datetime(2026, 9, 1, 10, 30, tzinfo=UTC),
     )
-    assert text.startswith("# Tutor\n\n_2026-09-01 10:30 · Canvas: canvas.example")
+    assert text.startswith("# List my courses.\n")
+    assert "- Canvas: canvas.example" in text
     assert "secret instructions" not in text
-    assert "## You\n\nList my courses." in text
-    assert "- ✓ `listYourCourses` `{}`" in text
+    assert "## You · " in text
+    assert "List my courses." in text
+    assert "`listYourCourses` `{}` → 0 results" in text
     assert text.rstrip().endswith("You have no courses.")

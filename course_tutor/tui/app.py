@@ -227,18 +227,23 @@ class TutorApp(App[None]):
         if chat is None or len(chat.history) < 2:
             self.notify("There is nothing to export yet.", severity="warning")
             return
-        now = datetime.now()
-        session = chat.session
-        text = transcript_markdown(
-            chat.history,
-            title=self.instructions.title,
-            model_label=session.model_label if session else "",
-            canvas_host=session.canvas_host if session else "",
-            when=now,
-        )
+        now = datetime.now().astimezone()
+        saved_as = chat.record.conversation_id
         try:
+            if self.store is not None and saved_as is not None:
+                text = self.store.export_markdown(saved_as)
+            else:
+                session = chat.session
+                text = transcript_markdown(
+                    chat.history,
+                    title=_title(chat.history, self.instructions.title),
+                    model=session.model if session else "",
+                    prompt_hash=self.instructions.digest,
+                    canvas_host=session.canvas_host if session else "",
+                    when=now,
+                )
             path = write_transcript(self.export_dir(), text, now)
-        except OSError as error:
+        except Exception as error:  # the store's and the disk's errors say what
             self.notify(str(error), title="Could not export", severity="error")
             return
         self.notify(str(path), title="Transcript exported", timeout=10)
@@ -314,3 +319,10 @@ class TutorApp(App[None]):
             )
             return
         chat.start_conversation(chosen, messages)
+
+
+def _title(history: list[dict[str, Any]], fallback: str) -> str:
+    from course_tutor.store import title_from
+
+    first = next((m for m in history if m.get("role") == "user"), None)
+    return title_from(str(first["content"])) if first else fallback

@@ -1,7 +1,8 @@
 """Keeping the chat in the conversation store, and resuming from it.
 
 The app takes a store (`course_tutor.store.Store`, or anything with the same
-four methods: `new_conversation`, `append`, `list`, `load`); without one,
+methods: `new_conversation`, `append`, `list`, `load`, `export_markdown`);
+without one,
 nothing is saved and the palette offers no "Resume a conversation".
 
 A conversation is created in the store by its first question. From then on
@@ -34,6 +35,9 @@ class ConversationStore(Protocol):
 
     def load(self, conversation_id: int) -> Sequence[Message]:
         """A conversation's messages to continue it with (no system message)."""
+
+    def export_markdown(self, conversation_id: int) -> str:
+        """The conversation as a Markdown transcript."""
 
 
 class ChatRecord:

@@ -1,11 +1,14 @@
-"""The conversation as a Markdown file: what the student asked, what the tutor
-answered, and one line per tool call it made on the way."""
+"""The conversation on screen as a Markdown file in the export folder.
+
+The text is the store's transcript (`course-tutor export` writes the same):
+from the store when the conversation is saved there, else built the same
+way from the history on screen.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +19,32 @@ def transcript_markdown(
     history: Sequence[Message],
     *,
     title: str,
-    model_label: str,
+    model: str,
+    prompt_hash: str,
     canvas_host: str,
     when: datetime,
 ) -> str:
-    lines = [
-        f"# {title}",
-        "",
-        f"_{when:%Y-%m-%d %H:%M} · Canvas: {canvas_host} · model: {model_label}_",
-        "",
+    """The history as the store would export it (without practice exams,
+    which only the store keeps)."""
+    from course_tutor.store import Conversation, StoredMessage
+    from course_tutor.store.transcript import as_markdown
+
+    stamp = when.astimezone(UTC).isoformat(timespec="milliseconds")
+    conversation = Conversation(
+        id=0,
+        title=title,
+        created=stamp,
+        updated=stamp,
+        model=model,
+        prompt_hash=prompt_hash,
+        canvas_host=canvas_host,
+    )
+    stored = [
+        StoredMessage(message, stamp)
+        for message in history
+        if message.get("role") != "system"
     ]
-    results = {
-        m.get("tool_call_id"): str(m.get("content") or "")
-        for m in history
-        if m.get("role") == "tool"
-    }
-    for message in history:
-        match message.get("role"):
-            case "user":
-                lines += ["## You", "", str(message.get("content") or ""), ""]
-            case "assistant":
-                calls = message.get("tool_calls") or []
-                if message.get("content") or calls:
-                    lines += ["## Tutor", ""]
-                for call in calls:
-                    lines.append(_call_line(call, results.get(call.get("id"))))
-                if calls:
-                    lines.append("")
-                if message.get("content"):
-                    lines += [str(message["content"]).strip(), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return as_markdown(conversation, stored, [])
 
 
 def write_transcript(directory: Path, text: str, when: datetime) -> Path:
@@ -59,18 +58,3 @@ def write_transcript(directory: Path, text: str, when: datetime) -> Path:
         path = directory / f"{stem}-{number}.md"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _call_line(call: Message, result: str | None) -> str:
-    function = call.get("function") or {}
-    name = function.get("name", "tool")
-    arguments = function.get("arguments") or "{}"
-    failed = False
-    if result is not None:
-        try:
-            data = json.loads(result)
-        except ValueError:
-            data = None
-        failed = isinstance(data, dict) and "error" in data
-    mark = "✗" if failed else "✓"
-    return f"- {mark} `{name}` `{arguments}`"
