@@ -10,7 +10,11 @@ so its links are explained rather than opened.
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 class LinkKind(Enum):
@@ -39,3 +43,30 @@ def classify(href: str, canvas_host: str, *, demo: bool) -> LinkKind:
     if canvas_host and host == canvas_host.lower():
         return LinkKind.DEMO_CANVAS if demo else LinkKind.CANVAS
     return LinkKind.OTHER
+
+
+def follow_link(app: App, href: str, canvas_host: str, *, demo: bool) -> None:
+    """Open `href` as the policy says: at once, after asking, or not at all."""
+    from course_tutor.tui.screens.confirm_link import ConfirmLinkScreen
+
+    url = resolve(href, canvas_host)
+    match classify(url, canvas_host, demo=demo):
+        case LinkKind.CANVAS:
+            app.open_url(url)
+            app.notify(url, title="Opening in your browser")
+        case LinkKind.DEMO_CANVAS:
+            app.notify(
+                f"{canvas_host} is the demo's fictional Canvas, so this page does "
+                "not exist. With your own Canvas, its links open in the browser.",
+                title="Demo link",
+            )
+        case LinkKind.OTHER:
+            app.push_screen(
+                ConfirmLinkScreen(url), lambda go: app.open_url(url) if go else None
+            )
+        case LinkKind.REFUSED:
+            app.notify(
+                "Only web links (http and https) are opened.",
+                title="Link not opened",
+                severity="warning",
+            )

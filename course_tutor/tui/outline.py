@@ -82,6 +82,20 @@ class CourseOutline:
                 return True
         return False
 
+    def learn_history(self, messages: list[Record]) -> None:
+        """Take in every tool result of saved history messages, in order."""
+        results = {m.get("tool_call_id"): m.get("content") for m in messages}
+        for message in messages:
+            for call in message.get("tool_calls") or []:
+                function = call.get("function") or {}
+                result = results.get(call.get("id"))
+                if result:
+                    self.learn(
+                        str(function.get("name")),
+                        str(function.get("arguments") or "{}"),
+                        str(result),
+                    )
+
     def _focus(self, course_id: Any) -> Course:
         """The course with this id, in focus from now on."""
         course_id = str(course_id)

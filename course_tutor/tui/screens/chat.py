@@ -34,9 +34,8 @@ from course_tutor.agent.events import (
 from course_tutor.tui import notices
 from course_tutor.tui.conversations import ChatRecord
 from course_tutor.tui.exam import Question, find_question, find_score
-from course_tutor.tui.links import LinkKind, classify, resolve
+from course_tutor.tui.links import follow_link
 from course_tutor.tui.outline import CourseOutline
-from course_tutor.tui.screens.confirm_link import ConfirmLinkScreen
 from course_tutor.tui.widgets.answer import AnswerView
 from course_tutor.tui.widgets.composer import PLACEHOLDER, Composer
 from course_tutor.tui.widgets.course_panel import CoursePanel
@@ -343,28 +342,7 @@ class ChatScreen(Screen[None]):
 
     def open_link(self, href: str) -> None:
         host = self.session.canvas_host if self.session else ""
-        url = resolve(href, host)
-        match classify(url, host, demo=self.demo):
-            case LinkKind.CANVAS:
-                self.app.open_url(url)
-                self.notify(url, title="Opening in your browser")
-            case LinkKind.DEMO_CANVAS:
-                self.notify(
-                    f"{host} is the demo's fictional Canvas, so this page does not "
-                    "exist. With your own Canvas, its links open in the browser.",
-                    title="Demo link",
-                )
-            case LinkKind.OTHER:
-                self.app.push_screen(
-                    ConfirmLinkScreen(url),
-                    lambda go: self.app.open_url(url) if go else None,
-                )
-            case LinkKind.REFUSED:
-                self.notify(
-                    "Only web links (http and https) are opened.",
-                    title="Link not opened",
-                    severity="warning",
-                )
+        follow_link(self.app, href, host, demo=self.demo)
 
     def action_cancel_turn(self) -> None:
         self.workers.cancel_group(self, "turn")
@@ -391,7 +369,7 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one(Transcript)
         if saved:
             transcript.replay(saved)
-            self._learn_saved(saved)
+            self.outline.learn_history(saved)
         else:
             transcript.clear_turns()
         self.query_one(CoursePanel).show(self.outline)
@@ -400,20 +378,6 @@ class ChatScreen(Screen[None]):
         ]
         self.question = find_question(str(answers[-1]["content"])) if answers else None
         self.query_one(Composer).focus()
-
-    def _learn_saved(self, saved: list[dict[str, Any]]) -> None:
-        """Fill the course panel from the tool results of a saved conversation."""
-        results = {m.get("tool_call_id"): m.get("content") for m in saved}
-        for message in saved:
-            for call in message.get("tool_calls") or []:
-                function = call.get("function") or {}
-                result = results.get(call.get("id"))
-                if result:
-                    self.outline.learn(
-                        str(function.get("name")),
-                        str(function.get("arguments")),
-                        str(result),
-                    )
 
     def action_toggle_panel(self) -> None:
         self._panel_chosen = True
