@@ -135,11 +135,11 @@ class MinimalLoop:
     async def _step(
         self, messages: list[dict[str, Any]]
     ) -> tuple[str, list[dict[str, Any]]]:
-        stream = await self.client.chat.completions.create(
+        stream = await self.client.chat.completions.create(  # type: ignore[call-overload]
             model=MODEL,
-            messages=messages,  # type: ignore[arg-type]
+            messages=messages,
             stream=True,
-            tools=self.schemas,  # type: ignore[arg-type]
+            tools=self.schemas,
             stream_options={"include_usage": True},
         )
         answer = ""

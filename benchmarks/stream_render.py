@@ -97,6 +97,9 @@ class _StreamApp(App[None]):
             self.key_delays.append(time.perf_counter() - self.key_sent)
             self.key_sent = 0.0
 
+    async def stream(self, pieces: list[str], rate: float) -> None:
+        raise NotImplementedError
+
 
 class TutorAnswerApp(_StreamApp):
     def compose(self) -> ComposeResult:
@@ -135,7 +138,7 @@ async def _paced(
 
 
 async def _one_stream(
-    app: TutorAnswerApp | PlainMarkdownApp, pieces: list[str], rate: float
+    app: _StreamApp, pieces: list[str], rate: float
 ) -> tuple[float, list[float]]:
     """CPU seconds of one stream, and the key delays during it."""
     async with app.run_test(size=SIZE) as pilot:
@@ -158,7 +161,10 @@ async def measure(rounds: int, count: int) -> dict[str, tuple[float, float]]:
     cpu: dict[str, list[float]] = {"ours": [], "plain": []}
     delays: dict[str, list[float]] = {"ours": [], "plain": []}
     for number in range(rounds):
-        sides = [("ours", TutorAnswerApp), ("plain", PlainMarkdownApp)]
+        sides: list[tuple[str, type[_StreamApp]]] = [
+            ("ours", TutorAnswerApp),
+            ("plain", PlainMarkdownApp),
+        ]
         for side, kind in sides if number % 2 == 0 else sides[::-1]:
             seconds, keys = await _one_stream(kind(), pieces, RATE)
             cpu[side].append(seconds)
