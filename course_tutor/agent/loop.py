@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any, Protocol
 
@@ -84,7 +84,9 @@ class Agent:
             window=context_window, tools=len(json.dumps(schemas)) // 4
         )
 
-    async def run(self, history: list[Message], user_text: str) -> AsyncIterator[Event]:
+    async def run(
+        self, history: list[Message], user_text: str
+    ) -> AsyncGenerator[Event, None]:
         """Play one turn: `user_text` is added to `history`, and so is every
         message the turn produces."""
         history.append({"role": "user", "content": user_text})
@@ -113,7 +115,7 @@ class Agent:
         finally:
             turn.close()
 
-    async def _ask_model(self, turn: _Turn) -> AsyncIterator[Event]:
+    async def _ask_model(self, turn: _Turn) -> AsyncGenerator[Event, None]:
         turn.start_step()
         try:
             stream = await self._create(self.budget.fit(turn.history))
@@ -159,27 +161,28 @@ class Agent:
         return [getattr(self.client, name, None) for name in names]
 
     async def _create(self, messages: list[Message]) -> Any:
-        options: dict[str, Any] = dict(self.request_options)
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            **self.request_options,
+        }
         if self._schemas:
-            options["tools"] = self._schemas
+            request["tools"] = self._schemas
         if self.stream_usage:
-            options["stream_options"] = {"include_usage": True}
+            request["stream_options"] = {"include_usage": True}
         try:
-            return await self.client.chat.completions.create(
-                model=self.model, messages=messages, stream=True, **options
-            )
+            return await self.client.chat.completions.create(**request)
         except openai.BadRequestError as error:
             # A few compatible servers refuse `stream_options`; usage is
             # worth less than an answer, so ask again without it, once.
             if "stream_options" not in str(error.message) or not self.stream_usage:
                 raise
             self.stream_usage = False
-            options.pop("stream_options")
-            return await self.client.chat.completions.create(
-                model=self.model, messages=messages, stream=True, **options
-            )
+            request.pop("stream_options")
+            return await self.client.chat.completions.create(**request)
 
-    async def _run_calls(self, turn: _Turn) -> AsyncIterator[Event]:
+    async def _run_calls(self, turn: _Turn) -> AsyncGenerator[Event, None]:
         calls = turn.calls
         turn.store_calls()
         for call in calls:

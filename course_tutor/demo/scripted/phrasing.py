@@ -258,7 +258,8 @@ def course_name_said(text: str) -> str | None:
     kept = [word for run in runs for word in run]
     if not kept or len(kept) > 8 or not any(re.search(r"[a-zA-Z]", w) for w in kept):
         return None
-    return " ".join(max(runs, key=len))
+    longest: list[str] = max(runs, key=len)
+    return " ".join(longest)
 
 
 def pick_modules(text: str, modules: Sequence[Record]) -> list[Record] | None:
