@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Markdown, Static
 HOW_TO_CONNECT = """\
 **Your Canvas:** run `course-tutor init`, or set `CANVAS_BASE_URL` (your
 school's Canvas address) and `CANVAS_API_TOKEN` (Canvas → Account → Settings
-→ *New access token*).
+→ *New access token*). No tokens at your school? `course-tutor login`.
 
 **A model:** set `OPENAI_API_KEY`, or `OPENAI_BASE_URL` for an
 OpenAI-compatible server of your own (Ollama, vLLM, LM Studio, llama.cpp).
