@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.fake_keys import openai_key
+
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 
@@ -41,7 +43,7 @@ TEST_SECRETS = {
     "refreshed canvas token": "7~QxRefreshedCanvasTokenForTests9Kp",
     "oauth refresh token": "7~QxOAuthRefreshTokenForTests5Vd3",
     "oauth client secret": "QxOAuthClientSecretForTests1Mn7",
-    "model api key": "sk-QxModelKeyForTestsOnly6Jt0Lb4",
+    "model api key": openai_key("QxModelKeyForTestsOnly6Jt0Lb4"),
     "openai organization": "org-QxOrganizationForTests2Hs",
     "openai project": "proj_QxProjectForTests8Gf",
     "session cookie": "QxSessionCookieForTests3Pa",

@@ -22,12 +22,13 @@ from course_tutor.demo.dataset import load_school
 from course_tutor.headless import play_turn
 from course_tutor.instructions import load_instructions
 from course_tutor.tools import canvas_tools
+from tests.fake_keys import openai_key
 from tests.recording import vcr_settings
 from tests.servers import serving
 
 CANVAS = "http://127.0.0.1:18765"
 MODEL = "http://127.0.0.1:18766/v1"
-KEY = "sk-test-cassette-key-0123456789"
+KEY = openai_key("test-cassette-key-0123456789")
 
 
 @pytest.fixture

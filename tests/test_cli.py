@@ -14,8 +14,10 @@ from course_tutor.cli import main
 from course_tutor.demo.dataset import load_school
 from course_tutor.demo.scripted import scripted_model_app
 from course_tutor.instructions import load_instructions
+from tests.fake_keys import openai_key
 from tests.servers import serving
 
+REJECTED_KEY = openai_key("test-rejected-key-123456")
 HEAVY = ("openai", "textual", "starlette", "uvicorn", "httpx2", "pydantic", "rich")
 
 
@@ -112,12 +114,12 @@ def test_ask_with_a_rejected_model_key_fails_with_a_reason(
 ) -> None:
     with serving(scripted_model_app(misbehave=["status:401"])) as base:
         monkeypatch.setenv("OPENAI_BASE_URL", base + "/v1")
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-rejected-key-123456")
+        monkeypatch.setenv("OPENAI_API_KEY", REJECTED_KEY)
         monkeypatch.setenv("COURSE_TUTOR_MODEL", "course-tutor-scripted")
         code, out, err = _ask(capsys, "--demo", "List all of my courses")
     assert code == 1
     assert "did not accept the API key" in err
-    assert "sk-test-rejected-key-123456" not in out + err
+    assert REJECTED_KEY not in out + err
 
 
 def test_ask_demo_uses_a_configured_model(

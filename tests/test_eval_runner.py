@@ -26,10 +26,11 @@ from course_tutor.evals.runner import (
 from course_tutor.evals.scenario import Scenario, find_scenarios, load_scenario
 from course_tutor.instructions import load_instructions, prompts_dir
 from course_tutor.session import SCRIPTED_MODEL
+from tests.fake_keys import openai_key
 from tests.servers import serving
 
 SHIPPED = find_scenarios([], prompts_dir() / "evals")
-KEY = "sk-test-eval-key-0123456789"
+KEY = openai_key("test-eval-key-0123456789")
 
 
 @pytest.fixture(autouse=True)

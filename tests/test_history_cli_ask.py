@@ -16,6 +16,7 @@ from course_tutor.cli import main
 from course_tutor.demo import canvas_app
 from course_tutor.demo.scripted import scripted_model_app
 from course_tutor.store import Store
+from tests.fake_keys import openai_key
 from tests.servers import serving
 
 EXAM = ("Help me take a practice exam.", "3 questions", "BIO 110", "1", "A", "B", "C")
@@ -156,7 +157,7 @@ def test_ask_reports_a_newer_store_and_leaves_it(run, tmp_path: Path) -> None:
 
 
 CANVAS_TOKEN = "7~canvas-token-that-must-never-be-stored-9f3a"
-MODEL_KEY = "sk-model-key-that-must-never-be-stored-41c7"
+MODEL_KEY = openai_key("model-key-that-must-never-be-stored-41c7")
 
 
 def test_no_token_or_key_reaches_the_store_or_the_exports(

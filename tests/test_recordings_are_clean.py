@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CASSETTES
+from tests.fake_keys import openai_key
 
 FORBIDDEN = [
     re.compile(r"(?i)^\s*-?\s*authorization:", re.MULTILINE),
@@ -47,7 +48,7 @@ def test_cassette_holds_no_secret(path: Path) -> None:
         "    authorization:\n    - Bearer 7~AbCdEf0123456789\n",
         "uri: https://canvas.example/api/v1/courses?access_token=7~abc\n",
         '{"access_token":"7~abcdef","token_type":"Bearer"}',
-        "api_key: sk-proj-abcdefghijklmnop\n",
+        "api_key: " + openai_key("proj-abcdefghijklmnop") + "\n",
         "    openai-organization:\n    - org-123\n",
     ],
 )

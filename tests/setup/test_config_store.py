@@ -31,10 +31,11 @@ from course_tutor.config_store import (
 )
 from course_tutor.secret_store import SERVICE, SecretStore
 from course_tutor.toml_writer import dump_toml
+from tests.fake_keys import openai_key
 from tests.setup.fakes import LockedKeyring, MemoryKeyring
 
 TOKEN = "7~CaNvAsT0kEn-abcdefghijklmnopqrstuvwxyz0123"
-KEY = "sk-test-OpEnAiKeY-0123456789abcdefghij"
+KEY = openai_key("test-OpEnAiKeY-0123456789abcdefghij")
 
 
 def mode(path: Path) -> int:

@@ -22,6 +22,7 @@ from course_tutor.demo.scripted import MODEL_ID
 from course_tutor.secret_store import SERVICE
 from course_tutor.setup.doctor import run_doctor
 from course_tutor.setup.init import run_init
+from tests.fake_keys import openai_key
 from tests.setup.fakes import Browser, Keyboard, MemoryKeyring
 
 TOKEN = "7~InItT0kEn-abcdefghijklmnopqrstuvwxyz0123456789"
@@ -227,7 +228,7 @@ def test_openai_needs_a_key(
     # The SDK's own default address, pointed at the scripted model so the
     # test stays on this computer.
     monkeypatch.setenv("OPENAI_BASE_URL", model_url)
-    key = "sk-test-0123456789abcdefghijklmnop"
+    key = openai_key("test-0123456789abcdefghijklmnop")
     keyboard = Keyboard(lines=[canvas_url, "", MODEL_ID], secrets=[token, "", key])
 
     assert init(keyboard) == 0, keyboard.transcript
