@@ -16,70 +16,16 @@ from course_tutor import __version__
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _run_demo_canvas(args: argparse.Namespace) -> int:
-    from course_tutor.demo.serve import serve_canvas
+def _lazy(module: str, function: str) -> Handler:
+    """A handler that imports `module` only when its command runs."""
 
-    return serve_canvas(args)
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
 
+        run: Handler = getattr(import_module(module), function)
+        return run(args)
 
-def _run_demo_model(args: argparse.Namespace) -> int:
-    from course_tutor.demo.serve import serve_model
-
-    return serve_model(args)
-
-
-def _run_ask(args: argparse.Namespace) -> int:
-    from course_tutor.headless import run_ask
-
-    return run_ask(args)
-
-
-def _run_init(args: argparse.Namespace) -> int:
-    from course_tutor.setup.init import run_init
-
-    return run_init(args)
-
-
-def _run_doctor(args: argparse.Namespace) -> int:
-    from course_tutor.setup.doctor import run_doctor
-
-    return run_doctor(args)
-
-
-def _run_login(args: argparse.Namespace) -> int:
-    from course_tutor.setup.login import run_login
-
-    return run_login(args)
-
-
-def _run_logout(args: argparse.Namespace) -> int:
-    from course_tutor.setup.login import run_logout
-
-    return run_logout(args)
-
-
-def _run_eval(args: argparse.Namespace) -> int:
-    from course_tutor.evals.command import run_eval
-
-    return run_eval(args)
-
-
-def _run_history(args: argparse.Namespace) -> int:
-    from course_tutor.history_cli import run_history
-
-    return run_history(args)
-
-
-def _run_export(args: argparse.Namespace) -> int:
-    from course_tutor.history_cli import run_export
-
-    return run_export(args)
-
-
-def _run_default(args: argparse.Namespace) -> int:
-    from course_tutor.tui import run
-
-    return run(args)
+    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="use these instructions instead of the shipped ones",
     )
     parser.add_argument("--model", metavar="M", help="the model to ask")
-    parser.set_defaults(handler=_run_default)
+    parser.set_defaults(handler=_lazy("course_tutor.tui", "run"))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     demo_canvas = commands.add_parser(
@@ -127,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="inject a fault, e.g. 500:0.2 (status at a rate), slow:0.1, "
         "malformed:0.1; repeatable",
     )
-    demo_canvas.set_defaults(handler=_run_demo_canvas)
+    demo_canvas.set_defaults(handler=_lazy("course_tutor.demo.serve", "serve_canvas"))
 
     demo_model = commands.add_parser(
         "demo-model",
@@ -139,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_model.add_argument(
         "--pace-ms", type=float, default=0.0, help="pause between streamed chunks"
     )
-    demo_model.set_defaults(handler=_run_demo_model)
+    demo_model.set_defaults(handler=_lazy("course_tutor.demo.serve", "serve_model"))
 
     ask = commands.add_parser(
         "ask",
@@ -159,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="go on with the latest conversation instead of starting one",
     )
-    ask.set_defaults(handler=_run_ask)
+    ask.set_defaults(handler=_lazy("course_tutor.headless", "run_ask"))
     _add_history_commands(commands)
     _add_setup_commands(commands)
     _add_eval_command(commands)
@@ -173,7 +119,7 @@ def _add_setup_commands(commands: argparse._SubParsersAction) -> None:
         description="Answer a few questions: your Canvas address, an access "
         "token (or OAuth), and the model. Each answer is checked live.",
     )
-    init.set_defaults(handler=_run_init)
+    init.set_defaults(handler=_lazy("course_tutor.setup.init", "run_init"))
 
     doctor = commands.add_parser(
         "doctor",
@@ -185,7 +131,7 @@ def _add_setup_commands(commands: argparse._SubParsersAction) -> None:
     doctor.add_argument(
         "--prompt", metavar="FILE", help="check these instructions instead"
     )
-    doctor.set_defaults(handler=_run_doctor)
+    doctor.set_defaults(handler=_lazy("course_tutor.setup.doctor", "run_doctor"))
 
     login = commands.add_parser(
         "login",
@@ -215,14 +161,14 @@ def _add_setup_commands(commands: argparse._SubParsersAction) -> None:
         default=0,
         help="port on 127.0.0.1 for Canvas's redirect (default: any free one)",
     )
-    login.set_defaults(handler=_run_login)
+    login.set_defaults(handler=_lazy("course_tutor.setup.login", "run_login"))
 
     logout = commands.add_parser(
         "logout",
         help="end the OAuth login at Canvas and forget it",
         description="Revoke the OAuth login at Canvas and remove its tokens.",
     )
-    logout.set_defaults(handler=_run_logout)
+    logout.set_defaults(handler=_lazy("course_tutor.setup.login", "run_logout"))
 
 
 def _add_eval_command(commands: argparse._SubParsersAction) -> None:
@@ -273,7 +219,7 @@ def _add_eval_command(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="show the conversation of every scenario that does not pass",
     )
-    evaluate.set_defaults(handler=_run_eval)
+    evaluate.set_defaults(handler=_lazy("course_tutor.evals.command", "run_eval"))
 
 
 def _add_history_commands(commands: argparse._SubParsersAction) -> None:
@@ -286,7 +232,7 @@ def _add_history_commands(commands: argparse._SubParsersAction) -> None:
     history.add_argument(
         "-n", "--limit", type=int, metavar="N", help="show only the latest N"
     )
-    history.set_defaults(handler=_run_history)
+    history.set_defaults(handler=_lazy("course_tutor.history_cli", "run_history"))
 
     export = commands.add_parser(
         "export",
@@ -303,7 +249,7 @@ def _add_history_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of stdout"
     )
-    export.set_defaults(handler=_run_export)
+    export.set_defaults(handler=_lazy("course_tutor.history_cli", "run_export"))
 
 
 def _add_session_options(parser: argparse.ArgumentParser) -> None:
