@@ -67,3 +67,23 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def vcr_config() -> dict[str, Any]:
     return vcr_settings()
+
+
+SETTINGS_FROM_ENVIRONMENT = (
+    "CANVAS_BASE_URL",
+    "CANVAS_API_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "COURSE_TUTOR_MODEL",
+    "COURSE_TUTOR_EXPORT_DIR",
+)
+
+
+@pytest.fixture
+def no_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A user who has set nothing up: no keys or addresses in the
+    environment, and a configuration file and data folder of the test's own."""
+    for name in SETTINGS_FROM_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSE_TUTOR_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("COURSE_TUTOR_DATA_DIR", str(tmp_path / "data"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,19 +20,7 @@ REJECTED_KEY = openai_key("test-rejected-key-123456")
 HEAVY = ("openai", "textual", "starlette", "uvicorn", "httpx2", "pydantic", "rich")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real configuration leaks in: no keys, no config file, no home."""
-    for name in (
-        "CANVAS_BASE_URL",
-        "CANVAS_API_TOKEN",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "COURSE_TUTOR_MODEL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COURSE_TUTOR_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("COURSE_TUTOR_DATA_DIR", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("no_configuration")
 
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])

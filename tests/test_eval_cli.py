@@ -21,16 +21,7 @@ HEAVY = ("openai", "textual", "starlette", "uvicorn", "httpx2", "rich", "yaml")
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "COURSE_TUTOR_MODEL",
-        "COURSE_TUTOR_EXPORT_DIR",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COURSE_TUTOR_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("COURSE_TUTOR_DATA_DIR", str(tmp_path / "data"))
+def _isolated(no_configuration: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "160")  # room for the reasons in the table
 
 

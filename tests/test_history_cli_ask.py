@@ -22,19 +22,7 @@ from tests.servers import serving
 EXAM = ("Help me take a practice exam.", "3 questions", "BIO 110", "1", "A", "B", "C")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "CANVAS_BASE_URL",
-        "CANVAS_API_TOKEN",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "COURSE_TUTOR_MODEL",
-        "COURSE_TUTOR_EXPORT_DIR",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COURSE_TUTOR_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("COURSE_TUTOR_DATA_DIR", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("no_configuration")
 
 
 @pytest.fixture
