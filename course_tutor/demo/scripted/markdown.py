@@ -99,7 +99,7 @@ def course_status(course: Record) -> str:
 def courses_table(courses: Sequence[Record]) -> str:
     rows = [
         [
-            f"Course {c.get('id')}" if restricted(c) else c.get("name"),
+            f"Course {c.get('id')}" if restricted(c) else _named(c),
             c.get("course_code"),
             c.get("term"),
             course_status(c),
@@ -107,6 +107,12 @@ def courses_table(courses: Sequence[Record]) -> str:
         for c in courses
     ]
     return table(["Course", "Code", "Term", "Status"], rows)
+
+
+def _named(course: Record) -> str:
+    """The course's name, and its real name too when the student renamed it."""
+    name, real = str(course.get("name") or ""), course.get("original_name")
+    return f"{name} ({real})" if real and real != name else name
 
 
 def course_choices(courses: Sequence[Record]) -> str:
