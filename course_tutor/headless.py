@@ -29,13 +29,18 @@ class TurnRecord:
     """What one headless turn produced."""
 
     answer: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """The tool calls in the order the model asked for them (not the order
+    they finished in): id, name, arguments, ok, summary and raw result."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     failure: tuple[str, str] | None = None
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    """The calls of `tool_calls` in the order the model asked for them (not
-    the order they finished in), each also with its `id` and raw `result`."""
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """The calls as `--json` shows them: name, arguments, ok, summary."""
+        shown = ("name", "arguments", "ok", "summary")
+        return [{key: call[key] for key in shown} for call in self.calls]
 
 
 def run_ask(args: argparse.Namespace) -> int:
@@ -171,15 +176,15 @@ async def play_turn(
                     if verbose:
                         print(f"→ {name} {arguments}", file=sys.stderr)
                 case ToolCallFinished() as finished:
-                    call = {
-                        "name": finished.name,
-                        "arguments": _parsed(finished.arguments),
-                        "ok": finished.ok,
-                        "summary": finished.summary,
-                    }
-                    record.tool_calls.append(call)
                     record.calls.append(
-                        {"id": finished.call_id, **call, "result": finished.result}
+                        {
+                            "id": finished.call_id,
+                            "name": finished.name,
+                            "arguments": _parsed(finished.arguments),
+                            "ok": finished.ok,
+                            "summary": finished.summary,
+                            "result": finished.result,
+                        }
                     )
                     if verbose:
                         mark = "✓" if finished.ok else "✗"
