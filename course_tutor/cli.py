@@ -36,17 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"course-tutor {__version__}"
     )
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="use the bundled demo Canvas (no keys, no network)",
-    )
-    parser.add_argument(
-        "--prompt",
-        metavar="FILE",
-        help="use these instructions instead of the shipped ones",
-    )
-    parser.add_argument("--model", metavar="M", help="the model to ask")
+    _add_session_options(parser)
     parser.set_defaults(handler=_lazy("course_tutor.tui", "run"))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 

@@ -9,16 +9,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx2
-import openai
 import pytest
 
 from course_tutor.agent.loop import Agent
-from course_tutor.canvas import CanvasClient
-from course_tutor.demo import canvas_app, scripted_model_app
+from course_tutor.demo import scripted_model_app
 from course_tutor.demo.dataset import load_school
 from course_tutor.headless import TurnRecord, play_turn
 from course_tutor.instructions import load_instructions
-from course_tutor.tools import canvas_tools
+from tests.demo_agent import demo_agent
 from tests.test_agent_loop import assert_valid_history
 
 Opener = Callable[..., AbstractAsyncContextManager[Agent]]
@@ -26,23 +24,9 @@ Opener = Callable[..., AbstractAsyncContextManager[Agent]]
 
 @asynccontextmanager
 async def _open(*misbehave: str, max_steps: int = 8) -> AsyncIterator[Agent]:
-    model_transport = httpx2.ASGITransport(app=scripted_model_app(misbehave=misbehave))
-    async with (
-        CanvasClient(
-            "https://canvas.northwood.example",
-            "demo",
-            transport=httpx2.ASGITransport(app=canvas_app()),
-        ) as canvas,
-        openai.AsyncOpenAI(
-            base_url="http://127.0.0.1/v1",
-            api_key="sk-test",
-            http_client=httpx2.AsyncClient(transport=model_transport),
-            max_retries=0,
-        ) as client,
-    ):
-        yield Agent(
-            client, "course-tutor-scripted", canvas_tools(canvas), max_steps=max_steps
-        )
+    model = httpx2.ASGITransport(app=scripted_model_app(misbehave=misbehave))
+    async with demo_agent(model, max_steps=max_steps) as agent:
+        yield agent
 
 
 def _history() -> list[dict[str, Any]]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, aclosing
 from pathlib import Path
 from typing import Any
 
 import httpx2
-import openai
 import pytest
 
 from course_tutor.agent.events import (
@@ -22,10 +20,9 @@ from course_tutor.agent.events import (
     TurnFinished,
 )
 from course_tutor.agent.loop import Agent
-from course_tutor.canvas import CanvasClient
-from course_tutor.demo import canvas_app, scripted_model_app
+from course_tutor.demo import scripted_model_app
 from course_tutor.store import Recorder, Store
-from course_tutor.tools import canvas_tools
+from tests.demo_agent import demo_agent
 
 SYSTEM = {"role": "system", "content": "You are a tutor."}
 
@@ -56,22 +53,10 @@ def _canonical(messages: list[dict[str, Any]]) -> list[str]:
     return sorted(shown)
 
 
-@asynccontextmanager
-async def agent_for(transport: httpx2.AsyncBaseTransport) -> AsyncIterator[Agent]:
-    async with (
-        CanvasClient(
-            "https://canvas.northwood.example",
-            "demo",
-            transport=httpx2.ASGITransport(app=canvas_app()),
-        ) as canvas,
-        openai.AsyncOpenAI(
-            base_url="http://127.0.0.1/v1",
-            api_key="sk-test",
-            http_client=httpx2.AsyncClient(transport=transport),
-            max_retries=0,
-        ) as client,
-    ):
-        yield Agent(client, "course-tutor-scripted", canvas_tools(canvas))
+def agent_for(
+    transport: httpx2.AsyncBaseTransport,
+) -> AbstractAsyncContextManager[Agent]:
+    return demo_agent(transport)
 
 
 async def play(agent: Agent, history: list[Any], text: str, recorder: Recorder) -> str:
