@@ -19,6 +19,7 @@ from course_tutor.demo import canvas_app
 from course_tutor.demo.faults import Fault
 from course_tutor.tools import Tool, canvas_tools
 from tests.canvas_fakes import CountingSleep
+from tests.test_hostile_input import FIELDS, JSON_VALUE
 
 BASE = "https://canvas.northwood.example"
 BIO = 48213
@@ -284,31 +285,9 @@ async def test_cancellation_is_not_swallowed() -> None:
 
 # -- never raises ----------------------------------------------------------------
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-_FIELDS = st.sampled_from(
-    [
-        "course_id",
-        "module_id",
-        "include",
-        "include_items",
-        "search_term",
-        "search",
-        "enrollment_state",
-        "enrollment_type",
-        "public_only",
-        "open_enrollment_only",
-    ]
-)
 _ARGUMENTS = (
-    st.dictionaries(_FIELDS, _JSON, max_size=4).map(json.dumps)
-    | _JSON.map(json.dumps)
+    st.dictionaries(FIELDS, JSON_VALUE, max_size=4).map(json.dumps)
+    | JSON_VALUE.map(json.dumps)
     | st.text(max_size=30)
 )
 
